@@ -1,0 +1,45 @@
+"""Shared pytest fixtures. Each block names the module it serves; add yours below."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from siteaudit.serve import ServedSite, serve_sites
+
+REPO = Path(__file__).resolve().parents[1]
+
+# --- serve.py: example sites over real HTTP on 127.0.0.x -------------------------------------
+
+SiteSpec = Mapping[str, Path] | Sequence[tuple[str, Path, str, int]]
+Serve = Callable[..., dict[str, ServedSite]]
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    """``serve({slug: folder}, **kwargs) -> {slug: ServedSite}``; every server stops at teardown."""
+    with ExitStack() as stack:
+
+        def _serve(sites: SiteSpec, **kwargs: Any) -> dict[str, ServedSite]:
+            return stack.enter_context(serve_sites(sites, **kwargs))
+
+        yield _serve
+
+
+@pytest.fixture
+def examples_dir() -> Path:
+    """The repository's examples/ folder (registry.csv, sites.yaml, sites/<slug>/)."""
+    return REPO / "examples"
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """../shared/corpus/real beside the repository; the test is skipped where it is absent."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
+    if not path.is_dir():
+        pytest.skip("../shared/corpus/real is absent (a fresh clone without the shared corpus)")
+    return path
