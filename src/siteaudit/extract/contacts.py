@@ -1,0 +1,171 @@
+"""E-mail addresses and phone numbers in page text and in mailto:/tel: links."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import unquote
+
+import phonenumbers
+
+#: Runs of digits handed to the phone library per text at most, and candidates tried per run
+#: (each candidate costs the library ~30 µs).
+MAX_PHONE_RUNS = 200
+MAX_PHONE_TRIES = 10
+#: Results kept per page at most.
+MAX_EMAILS = 100
+MAX_PHONES = 100
+
+# --- e-mail ----------------------------------------------------------------------------
+
+_LOCAL = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}){0,8}"
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_OPEN = r"[\[({<«]"
+_CLOSE = r"[\])}>»]"
+_AT = (
+    rf"(?:[ \t]{{0,3}}@[ \t]{{0,3}}"
+    rf"|\s{{0,3}}{_OPEN}\s{{0,2}}(?:at|@|собака|собачка|эт)\s{{0,2}}{_CLOSE}\s{{0,3}}"
+    r"|\s{1,3}(?:собака|собачка)\s{1,3})"
+)
+_DOT = (
+    rf"(?:\.|\s{{0,3}}{_OPEN}\s{{0,2}}(?:dot|точка|\.)\s{{0,2}}{_CLOSE}\s{{0,3}}"
+    r"|\s{1,3}(?:dot|точка)\s{1,3})"
+)
+# The look-behind makes a match start only where a local part can start, which keeps the
+# scan linear on long runs of letters (no retry from every position of the run).
+_EMAIL_RE = re.compile(
+    rf"(?<![\w.!#$%&'*+/=?^`{{|}}~-])(?P<local>{_LOCAL}){_AT}"
+    rf"(?P<domain>(?:{_LABEL}{_DOT}){{1,6}})(?P<tld>[^\W\d_]{{2,24}})(?![\w-])",
+    re.IGNORECASE,
+)
+_DOT_RE = re.compile(_DOT, re.IGNORECASE)
+_PLAIN_EMAIL_RE = re.compile(rf"{_LOCAL}@(?:{_LABEL}\.){{1,6}}[^\W\d_]{{2,24}}", re.IGNORECASE)
+#: "Top-level domains" that are really file extensions: logo@2x.png, icon@3x.webp.
+_FILE_EXTENSIONS_LIST = "png jpg jpeg gif svg webp bmp ico tif tiff avif css js json pdf doc docx"
+_FILE_EXTENSIONS = frozenset(_FILE_EXTENSIONS_LIST.split())
+
+
+def _clean_email(local: str, domain: str, tld: str) -> str | None:
+    domain = _DOT_RE.sub(".", domain)
+    address = f"{local}@{domain}{tld}".casefold()
+    if ".." in address or local.startswith(".") or local.endswith("."):
+        return None
+    if tld.casefold() in _FILE_EXTENSIONS:
+        return None
+    return address
+
+
+def _mailto_addresses(href: str) -> Iterable[str]:
+    value = href.strip()
+    if value[:7].lower() != "mailto:":
+        return
+    value = unquote(value[7:].split("?", 1)[0])
+    for part in value.split(","):
+        part = part.strip()
+        if _PLAIN_EMAIL_RE.fullmatch(part):
+            tld = part.rsplit(".", 1)[1]
+            if tld.casefold() not in _FILE_EXTENSIONS and ".." not in part:
+                yield part.casefold()
+
+
+def find_emails(text: str, hrefs: Iterable[str] = ()) -> tuple[str, ...]:
+    """E-mail addresses in mailto: links and in text, lower-cased, first seen first.
+
+    Plain addresses and the usual obfuscations are found: ``name[at]host.ru``,
+    ``name(at)host.ru``, ``name [at] host [dot] ru``, ``name(собака)host.ru``,
+    ``name собака host.ru`` and ``name @ host.ru``. File names such as ``logo@2x.png`` are not
+    addresses.
+    """
+    found: dict[str, None] = {}
+    for href in hrefs:
+        for address in _mailto_addresses(href):
+            found.setdefault(address)
+    for match in _EMAIL_RE.finditer(text):
+        if len(found) >= MAX_EMAILS:
+            break
+        cleaned = _clean_email(match["local"], match["domain"], match["tld"])
+        if cleaned is not None:
+            found.setdefault(cleaned)
+    return tuple(found)[:MAX_EMAILS]
+
+
+# --- phones ----------------------------------------------------------------------------
+
+#: Labels of registration and bank numbers: digits right after them are not phones.
+_NOT_PHONE_BEFORE = re.compile(
+    r"(?<!\w)(?:ИНН|ОГРН(?:ИП)?|КПП|БИК|БИН|ИИН|ОКПО|ОКВЭД|ОКАТО|ОКТМО|ОКОГУ|СНИЛС|IBAN|ИИК|КБЕ"
+    r"|р/с|к/с|л/с|сч[её]т|№|N|No\.?)[\s:.-]*$",
+    re.IGNORECASE,
+)
+#: Digits with the separators phones are written with: +7 (727) 2 50-12-34, 8-800-200-03-89.
+_PHONE_RUN = re.compile(r"\+?\d[\d \t\u00a0\u202f().\-\u2010-\u2015]{5,60}\d")
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _tel_number(href: str, region: str) -> str | None:
+    value = href.strip()
+    if value[:4].lower() != "tel:":
+        return None
+    value = unquote(value[4:]).split(";", 1)[0].strip()
+    if not value or len(value) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number) or phonenumbers.is_possible_number(number):
+        return _e164(number)
+    return None
+
+
+def _looks_like_other_number(text: str, start: int, raw: str) -> bool:
+    """INN/OGRN/account numbers, document numbers and bare 10-digit runs are not phones."""
+    if _NOT_PHONE_BEFORE.search(text, max(0, start - 16), start):
+        return True
+    if raw.isdigit():
+        # 87015551234 is a phone; 7701234567 (10 bare digits) is more likely an INN
+        return not (len(raw) == 11 and raw[0] in "78")
+    return False
+
+
+def _phone_spans(text: str, min_digits: int) -> Iterable[tuple[int, str]]:
+    """(offset, substring) for each run of digits and separators long enough to be a phone.
+
+    The phone library tries every run of digits it sees (dates, prices, years), which costs
+    more than the rest of extract together; it is given only these runs.
+    """
+    for run in _PHONE_RUN.finditer(text):
+        value = run.group(0)
+        if sum(ch.isdigit() for ch in value) >= min_digits:
+            yield run.start(), value
+
+
+def find_phones(text: str, hrefs: Iterable[str] = (), region: str = "RU") -> tuple[str, ...]:
+    """Phone numbers in tel: links and in text, as E.164 strings, first seen first.
+
+    Russia and Kazakhstan share the country code +7 (7xx area codes are Kazakh), so either
+    region reads both countries' numbers. Dates, registration numbers (ИНН, ОГРН, БИН) and
+    postal codes are not taken for phones.
+    """
+    found: dict[str, None] = {}
+    for href in hrefs:
+        phone = _tel_number(href, region)
+        if phone is not None:
+            found.setdefault(phone)
+    min_digits = 10 if region.upper() in {"RU", "KZ"} else 7
+    tries = 0
+    for offset, run in _phone_spans(text, min_digits):
+        matcher = phonenumbers.PhoneNumberMatcher(
+            run, region, leniency=phonenumbers.Leniency.VALID, max_tries=MAX_PHONE_TRIES
+        )
+        for match in matcher:
+            if _looks_like_other_number(text, offset + match.start, match.raw_string):
+                continue
+            found.setdefault(_e164(match.number))
+        tries += 1
+        if tries >= MAX_PHONE_RUNS or len(found) >= MAX_PHONES:
+            break
+    return tuple(found)[:MAX_PHONES]
