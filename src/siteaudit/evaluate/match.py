@@ -1,0 +1,206 @@
+"""Matching helpers and the small values the evaluate rules pass around."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
+from urllib.parse import unquote, urlsplit
+
+from ..extract import fold
+from ..models import Evidence, Link, Outcome, PageFacts
+
+SNIPPET_CHARS = 200
+NEAR_CHARS = 150
+PATTERN_CHARS = 60  # of a regex or selector quoted in a reason
+LISTED = 5  # synonyms, slugs or patterns named in a reason
+MAX_EVIDENCE = 3
+MAX_MATCHES = 100  # matches of a text rule counted per page at most
+DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".rtf", ".odt")
+NEWS_URL_HINTS = ("news", "novost", "zhanal")
+KAZAKH_LETTERS = frozenset("әғқңөұүһі")
+KAZAKH_MIN_RATE = 0.02  # on pages marked Kazakh
+KAZAKH_STRONG_RATE = 0.05  # on pages not marked
+#: Region -> accepted E.164 prefixes (None or an unlisted region accepts every number).
+PHONE_PREFIXES: dict[str, tuple[str, ...]] = {"RU": ("+7",), "KZ": ("+7",)}
+#: Template and developer addresses that are nobody's contact address.
+JUNK_EMAIL = re.compile(
+    r"^(test|example|user|name|your|yourname)@|@(example|domain)\.|no-?reply|donotreply"
+    r"|@sentry\.|wixpress\.com$",
+    re.IGNORECASE,
+)
+WORD = re.compile(r"\w+")
+CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
+KAZAKH = re.compile(f"[{''.join(sorted(KAZAKH_LETTERS))}]", re.IGNORECASE)
+
+P, A, U = Outcome.PRESENT, Outcome.ABSENT, Outcome.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    outcome: Outcome
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+    found: tuple[str, ...] = ()  # URLs of the pages this rule found (for ``on:`` scopes)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    pages: tuple[PageFacts, ...]
+    label: str  # "23 pages", "the home page", "the contacts.page page(s)"
+    missing: tuple[str, ...] = ()  # found URLs that could not be read
+    empty: Result | None = None  # set when there is nothing to look at
+
+
+def ok(facts: PageFacts) -> bool:
+    return facts.status_code is None or facts.status_code < 400
+
+
+@lru_cache(maxsize=8192)
+def key(url: str) -> str:
+    """A URL reduced for comparison: no scheme, no www., no index file, no trailing slash."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().rsplit("@", 1)[-1].removeprefix("www.")
+    host = host.removesuffix(":80").removesuffix(":443")
+    path = re.sub(r"/index\.(?:html?|php|aspx?)$", "/", parts.path or "/").rstrip("/") or "/"
+    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+@lru_cache(maxsize=8192)
+def url_path(url: str) -> str:
+    """The URL's path, percent-decoded and lower-cased."""
+    return unquote(urlsplit(url).path).lower()
+
+
+def is_document(url: str) -> bool:
+    return url_path(url).endswith(DOCUMENT_EXTENSIONS)
+
+
+def news_url(url: str) -> bool:
+    path = url_path(url)
+    return any(hint in path for hint in NEWS_URL_HINTS) or "жаңалық" in path
+
+
+def match_synonym(label: str, synonyms: Sequence[str]) -> str | None:
+    """The first synonym the folded label contains, whole or by word stems.
+
+    A synonym matches by stems when each of its words starts a word of the label with its
+    first max(4, len - 2) letters; words of under 4 letters must be whole words.
+    """
+    for synonym in synonyms:
+        if synonym in label:
+            return synonym
+    words = WORD.findall(label)
+    for synonym in synonyms:
+        parts = WORD.findall(synonym)
+        if parts and all(any(stem_match(part, word) for word in words) for part in parts):
+            return synonym
+    return None
+
+
+def stem_match(part: str, word: str) -> bool:
+    if len(part) < 4:
+        return word == part
+    return word.startswith(part[: max(4, len(part) - 2)])
+
+
+class SynonymMatcher:
+    """match_synonym() for many labels: one compiled regex screens, then the exact answer."""
+
+    def __init__(self, synonyms: Sequence[str]) -> None:
+        self.synonyms = tuple(synonyms)
+        alternatives = []
+        for synonym in self.synonyms:
+            looks = "".join(
+                rf"(?=.*?(?<!\w){re.escape(part[: max(4, len(part) - 2)])}"
+                + (r"(?!\w))" if len(part) < 4 else ")")
+                for part in WORD.findall(synonym)
+            )
+            alternatives.append(re.escape(synonym) + (f"|^{looks}" if looks else ""))
+        self.screen = re.compile("|".join(alternatives), re.DOTALL) if alternatives else None
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, label: str) -> str | None:
+        if not label or self.screen is None:
+            return None
+        if label not in self.cache:
+            hit = self.screen.search(label) is not None
+            self.cache[label] = match_synonym(label, self.synonyms) if hit else None
+        return self.cache[label]
+
+
+def match_slug(url: str, slugs: Sequence[str]) -> str | None:
+    """The first slug that starts a word of a path segment: "kontakty" in /o-nas/kontakty.html
+    or /nashi_kontakty/, but "platn" not in /besplatnaya-pomoshch/."""
+    if not slugs:
+        return None
+    path = url_path(url)
+    for slug in slugs:
+        if slug and re.search(rf"(?<![^\W_]){re.escape(slug)}", path):
+            return slug
+    return None
+
+
+def folded(text: str) -> str:
+    """fold() of a text; page texts are remembered, as many rules look at the same pages."""
+    return _folded_page(text) if len(text) > 2000 else fold(text)
+
+
+@lru_cache(maxsize=64)
+def _folded_page(text: str) -> str:
+    return fold(text)
+
+
+def letter_counts(text: str) -> tuple[int, int]:
+    """(Cyrillic letters, of which Kazakh-specific) in a text."""
+    return len(CYRILLIC.findall(text)), len(KAZAKH.findall(text))
+
+
+def search(rx: re.Pattern[str], text: str) -> bool:
+    return bool(text) and (
+        rx.search(text) is not None
+        or rx.search(folded(text) if len(text) > 2000 else fold(text)) is not None
+    )
+
+
+def matches(rx: re.Pattern[str], text: str) -> tuple[int, str]:
+    """How often ``rx`` matches the text as it is or folded (the larger, counted up to
+    MAX_MATCHES a page), and a snippet around the first match."""
+    if not text:
+        return 0, ""
+    best: tuple[int, str] = (0, "")
+    for version in (text, folded(text)):
+        spans = [m.span() for m in islice(rx.finditer(version), MAX_MATCHES)]
+        if len(spans) > best[0]:
+            start, end = spans[0]
+            best = (len(spans), around(version, start, end))
+    return best
+
+
+def around(text: str, start: int, end: int) -> str:
+    pad = max(0, (SNIPPET_CHARS - (end - start)) // 2)
+    return clip(text[max(0, start - pad) : end + pad].strip())
+
+
+def clip(text: str, limit: int = SNIPPET_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def listing(items: Iterable[str]) -> str:
+    """'a, b, c' naming at most LISTED items: '... (+7 more)'."""
+    shown = list(items)
+    more = f" (+{len(shown) - LISTED} more)" if len(shown) > LISTED else ""
+    return ", ".join(shown[:LISTED]) + more
+
+
+def label_of(link: Link) -> str:
+    """A link's label as reasons show it: each distinct text once."""
+    parts = (link.text, link.title, link.aria_label, link.img_alt)
+    return " ".join(dict.fromkeys(" ".join(p.split()) for p in parts if p.strip()))

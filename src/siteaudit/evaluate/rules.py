@@ -1,0 +1,206 @@
+"""The rules that look at a set of pages (a scope): text, email, phone, css, link, language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from ..checklist import CssRule, EmailRule, LanguageRule, LinkRule, TextRule
+from ..extract import css_matches
+from ..models import Evidence, PageFacts
+from .match import (
+    JUNK_EMAIL,
+    KAZAKH_MIN_RATE,
+    KAZAKH_STRONG_RATE,
+    MAX_EVIDENCE,
+    NEAR_CHARS,
+    PATTERN_CHARS,
+    PHONE_PREFIXES,
+    A,
+    P,
+    Result,
+    Scope,
+    U,
+    around,
+    clip,
+    letter_counts,
+    listing,
+    matches,
+    plural,
+    search,
+)
+
+
+def check_text(rule: TextRule, scope: Scope) -> Result:
+    rx = re.compile(rule.pattern, re.IGNORECASE)
+    total = 0
+    evidence: list[Evidence] = []
+    found: list[str] = []
+    for page in scope.pages:
+        count, snippet = matches(rx, page.text)
+        if count:
+            total += count
+            found.append(page.url)
+            evidence.append(Evidence(page.url, snippet, page.fetched_at))
+    need = rule.min_matches
+    what = f"text: /{clip(rule.pattern, PATTERN_CHARS)}/"
+    if total >= need:
+        return Result(
+            P,
+            f"{what} matched {plural(total, 'time')} on {plural(len(found), 'page')}",
+            tuple(evidence),
+            tuple(found),
+        )
+    if total:
+        return Result(A, f"{what} matched {plural(total, 'time')} on {scope.label}, need {need}")
+    return Result(A, f"{what} not found on {scope.label}")
+
+
+def check_email(rule: EmailRule, scope: Scope) -> Result:
+    near = re.compile(rule.near, re.IGNORECASE) if rule.near else None
+    evidence: list[Evidence] = []
+    hits: list[str] = []
+    found: list[str] = []
+    seen: list[str] = []
+    for page in scope.pages:
+        for address in page.emails:
+            if JUNK_EMAIL.search(address):
+                continue
+            seen.append(address)
+            context = address if near is None else near_context(page, address, near)
+            if context is not None:
+                evidence.append(Evidence(page.url, clip(context), page.fetched_at))
+                hits.append(address)
+                found.append(page.url)
+    if evidence:
+        where = "" if near is None else f" near /{clip(rule.near or '', PATTERN_CHARS)}/"
+        return Result(
+            P,
+            f"email: {hits[0]}{where} on {plural(len(set(found)), 'page')}",
+            tuple(evidence),
+            tuple(dict.fromkeys(found)),
+        )
+    if seen and near is not None:
+        shown = ", ".join(dict.fromkeys(seen[:MAX_EVIDENCE]))
+        pattern = clip(rule.near or "", PATTERN_CHARS)
+        return Result(A, f"email: {shown} found on {scope.label}, none near /{pattern}/")
+    return Result(A, f"email: no address on {scope.label}")
+
+
+def near_context(page: PageFacts, address: str, near: re.Pattern[str]) -> str | None:
+    """Where ``near`` matches around ``address``: the text window, mailto label, title or h1."""
+    text = page.text
+    lowered = text.lower()
+    local = address.split("@", 1)[0].lower()
+    positions = [m.start() for m in re.finditer(re.escape(address.lower()), lowered)]
+    if not positions:  # obfuscated in the text: "info [at] x.ru", "info(собака)x.ru"
+        positions = [m.start() for m in re.finditer(rf"\b{re.escape(local)}\b", lowered)]
+    for pos in positions[:20]:
+        window = text[max(0, pos - NEAR_CHARS) : pos + len(address) + NEAR_CHARS]
+        if search(near, window):
+            return around(text, pos, pos + len(address))
+    for link in page.links:
+        href = (link.raw_href or link.url).lower()
+        if href.startswith("mailto:") and address.lower() in href and search(near, link.label):
+            return f"{link.label} ({address})"
+    for heading in (page.title, *page.h1):
+        if heading and search(near, heading):
+            return f"{heading}: {address}"
+    return None
+
+
+def check_phone(scope: Scope, region: str | None) -> Result:
+    prefixes = PHONE_PREFIXES.get((region or "").upper())
+    evidence: list[Evidence] = []
+    found: list[str] = []
+    others: list[str] = []
+    for page in scope.pages:
+        for number in page.phones:
+            if prefixes is None or number.startswith(prefixes):
+                evidence.append(Evidence(page.url, number, page.fetched_at))
+                found.append(page.url)
+            else:
+                others.append(number)
+    if evidence:
+        return Result(
+            P,
+            f"phone: {evidence[0].snippet} on {plural(len(set(found)), 'page')}",
+            tuple(evidence),
+            tuple(dict.fromkeys(found)),
+        )
+    if others:
+        return Result(A, f"phone: only numbers outside {region} ({others[0]}) on {scope.label}")
+    return Result(A, f"phone: no phone number on {scope.label}")
+
+
+def check_css(rule: CssRule, scope: Scope) -> Result:
+    best = 0
+    evidence: list[Evidence] = []
+    found: list[str] = []
+    for page in scope.pages:
+        if not page.html:
+            continue
+        count, snippets = css_matches(page.html, rule.selector)
+        best = max(best, count)
+        if count >= rule.min_count:
+            found.append(page.url)
+            snippet = snippets[0] if snippets else rule.selector
+            evidence.append(Evidence(page.url, clip(snippet), page.fetched_at))
+    what = f'css: "{clip(rule.selector, PATTERN_CHARS)}"'
+    if evidence:
+        return Result(
+            P, f"{what} matched on {plural(len(found), 'page')}", tuple(evidence), tuple(found)
+        )
+    if best:
+        return Result(A, f"{what} matched at most {best} times on a page, need {rule.min_count}")
+    return Result(A, f"{what} matched nothing on {scope.label}")
+
+
+def check_link(rule: LinkRule, scope: Scope) -> Result:
+    patterns = [re.compile(p, re.IGNORECASE) for p in rule.href]
+    evidence: list[Evidence] = []
+    found: list[str] = []
+    for page in scope.pages:
+        for link in page.links:
+            if any(p.search(link.url) for p in patterns):
+                snippet = f"{link.label}: {link.url}" if link.label else link.url
+                evidence.append(Evidence(link.url, clip(snippet), page.fetched_at))
+                found.append(page.url)
+    shown = listing(rule.href)
+    if evidence:
+        return Result(
+            P,
+            f"link: {evidence[0].url} on {plural(len(set(found)), 'page')}",
+            tuple(evidence),
+            tuple(dict.fromkeys(found)),
+        )
+    return Result(A, f"link: no link matching {shown} on {scope.label}")
+
+
+def check_language(rule: LanguageRule, pages: Sequence[PageFacts]) -> Result:
+    name = {"kk": "Kazakh", "ru": "Russian"}[rule.lang]
+    letters = 0
+    counted: list[PageFacts] = []
+    if not pages:
+        return Result(U, "no page of the site could be read")
+    for page in pages:
+        cyrillic, kazakh = letter_counts(page.text)
+        if not cyrillic:
+            continue
+        rate = kazakh / cyrillic
+        if rule.lang == "kk":
+            path = urlsplit(page.url).path.lower() + "/"
+            marked = page.lang.lower().startswith("kk") or any(m in path for m in ("/kz/", "/kk/"))
+            ok = rate >= (KAZAKH_MIN_RATE if marked else KAZAKH_STRONG_RATE)
+        else:
+            ok = rate < KAZAKH_MIN_RATE
+        if ok:
+            letters += cyrillic
+            counted.append(page)
+    evidence = tuple(Evidence(p.url, clip(p.title or p.text), p.fetched_at) for p in counted)
+    amount = f"{letters} letters of {name} text on {plural(len(counted), 'page')}"
+    if letters >= rule.min_chars:
+        return Result(P, f"language: {amount}", evidence, tuple(p.url for p in counted))
+    hint = ' (Kazakh pages: lang="kk", /kz/ or /kk/ in the URL)' if rule.lang == "kk" else ""
+    return Result(A, f"language: only {amount}, need {rule.min_chars}{hint}")

@@ -1,0 +1,341 @@
+"""One site's facts, indexed, and the rules that need the whole site.
+
+page, ``on:`` scopes, news_date, any/all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from ..checklist import (
+    AllRule,
+    AnyRule,
+    Checklist,
+    CssRule,
+    EmailRule,
+    LanguageRule,
+    LinkRule,
+    NewsDateRule,
+    PageRule,
+    PhoneRule,
+    Rule,
+    TextRule,
+)
+from ..extract import fold
+from ..models import Evidence, Link, Outcome, PageFacts, PageKind
+from .match import (
+    MAX_EVIDENCE,
+    NEWS_URL_HINTS,
+    PATTERN_CHARS,
+    A,
+    P,
+    Result,
+    Scope,
+    SynonymMatcher,
+    U,
+    clip,
+    is_document,
+    key,
+    label_of,
+    listing,
+    match_slug,
+    news_url,
+    ok,
+    plural,
+    search,
+)
+from .rules import check_css, check_email, check_language, check_link, check_phone, check_text
+
+
+class Site:
+    """One site's facts, indexed, with the results of the items decided so far."""
+
+    def __init__(
+        self,
+        checklist: Checklist,
+        facts: Sequence[PageFacts],
+        *,
+        home_url: str,
+        as_of: date,
+        region: str | None,
+    ) -> None:
+        self.checklist = checklist
+        self.facts = tuple(facts)
+        self.pages = tuple(f for f in self.facts if f.kind is PageKind.HTML and ok(f))
+        self._readable = {id(f) for f in self.pages}  # identity: comparing facts is costly
+        self.by_key: dict[str, PageFacts] = {}
+        for f in self.facts:
+            self.by_key.setdefault(key(f.url), f)
+        home = self.by_key.get(key(home_url))
+        self.home = home if home is not None and self.readable(home) else None
+        if self.home is None and self.pages and home is None:
+            self.home = self.pages[0]
+        self.as_of = as_of
+        self.region = region
+        self.newest: tuple[date, str] | None = None
+        self._results: dict[str, Result] = {}
+        self._running: set[str] = set()
+
+    def readable(self, facts: PageFacts) -> bool:
+        """True for a read HTML page (one of ``self.pages``)."""
+        return id(facts) in self._readable
+
+    @cached_property
+    def links(self) -> tuple[tuple[PageFacts, Link, str, str], ...]:
+        """Every web link of the read pages with its folded label and its target's key."""
+        out = []
+        for page in self.pages:
+            for link in page.links:
+                raw = link.raw_href.strip().lower()
+                if raw in ("", "#") or raw.startswith("javascript:"):
+                    continue  # a menu heading or a script button: it leads nowhere
+                if link.url[:8].lower().startswith(("http://", "https://")):
+                    out.append((page, link, fold(link.label), key(link.url)))
+        return tuple(out)
+
+    # --- items and scopes ---------------------------------------------------------------
+
+    def result(self, item_id: str) -> Result:
+        if item_id not in self._results:
+            if item_id in self._running:
+                return Result(U, f"item {item_id} refers to itself through 'on:'")
+            self._running.add(item_id)
+            try:
+                self._results[item_id] = self.run(self.checklist.item(item_id).rule)
+            finally:
+                self._running.discard(item_id)
+        return self._results[item_id]
+
+    def scope(self, on: str) -> Scope:
+        if on == "any":
+            if not self.pages:
+                return Scope((), "0 pages", empty=Result(U, "no page of the site could be read"))
+            return Scope(self.pages, plural(len(self.pages), "page"))
+        if on == "home":
+            if self.home is None:
+                return Scope((), "", empty=Result(U, "the home page could not be read"))
+            return Scope((self.home,), "the home page")
+        source = self.result(on)
+        found = source.found
+        if not found and source.outcome is U:
+            return Scope((), "", empty=Result(U, f"{on} is unknown: {source.reason}"))
+        if not found:
+            return Scope((), "", empty=Result(A, f"no {on} page found"))
+        pages, missing = self.read(found)
+        label = f"the {on} page" + ("s" if len(found) > 1 else "")
+        if not pages:
+            reason = f"{label} could not be read: {', '.join(missing[:MAX_EVIDENCE])}"
+            return Scope((), label, missing, empty=Result(U, reason))
+        return Scope(pages, label, missing)
+
+    def read(self, urls: Iterable[str]) -> tuple[tuple[PageFacts, ...], tuple[str, ...]]:
+        """The read HTML pages among ``urls``, and the URLs that were not read."""
+        pages: list[PageFacts] = []
+        missing: list[str] = []
+        for url in urls:
+            f = self.by_key.get(key(url))
+            if f is not None and self.readable(f):
+                if all(f is not p for p in pages):
+                    pages.append(f)
+            elif url not in missing:
+                missing.append(url)
+        return tuple(pages), tuple(missing)
+
+    def scoped(self, on: str, check: Callable[[Scope], Result]) -> Result:
+        scope = self.scope(on)
+        if scope.empty is not None:
+            return scope.empty
+        result = check(scope)
+        if result.outcome is A and scope.missing:
+            unread = ", ".join(scope.missing[:MAX_EVIDENCE])
+            return Result(U, f"{result.reason}; not read: {unread}", result.evidence)
+        return result
+
+    # --- rules ----------------------------------------------------------------------------
+
+    def run(self, rule: Rule) -> Result:
+        if isinstance(rule, PageRule):
+            return self.page(rule)
+        if isinstance(rule, TextRule):
+            return self.scoped(rule.on, lambda s: check_text(rule, s))
+        if isinstance(rule, EmailRule):
+            return self.scoped(rule.on, lambda s: check_email(rule, s))
+        if isinstance(rule, PhoneRule):
+            region = rule.region or self.region or self.checklist.country
+            return self.scoped(rule.on, lambda s: check_phone(s, region))
+        if isinstance(rule, CssRule):
+            return self.scoped(rule.on, lambda s: check_css(rule, s))
+        if isinstance(rule, LinkRule):
+            return self.scoped(rule.on, lambda s: check_link(rule, s))
+        if isinstance(rule, NewsDateRule):
+            return self.news_date(rule)
+        if isinstance(rule, LanguageRule):
+            return check_language(rule, self.pages)
+        return self.combine(rule)
+
+    def combine(self, rule: AnyRule | AllRule) -> Result:
+        results = [self.run(child) for child in rule.rules]
+        by = {o: [r for r in results if r.outcome is o] for o in Outcome}
+        order = (P, U, A) if isinstance(rule, AnyRule) else (A, U, P)
+        outcome = next(o for o in order if by[o])
+        chosen = by[outcome] if outcome is not U else by[U] + by[A]
+        if isinstance(rule, AllRule) and outcome is P:
+            chosen = results
+        reason = "; ".join(r.reason for r in chosen)
+        if len(results) > 1:
+            reason = f"{rule.kind} of {len(results)}: {reason}"
+        found = tuple(dict.fromkeys(u for r in chosen for u in r.found))
+        evidence = tuple(dict.fromkeys(e for r in chosen for e in r.evidence))
+        return Result(outcome, reason, evidence, found)
+
+    def page(self, rule: PageRule) -> Result:
+        synonyms = tuple(dict.fromkeys(s for s in (fold(x) for x in rule.synonyms) if s))
+        slugs = tuple(s.lower() for s in rule.slugs)
+        candidates = self.page_candidates(rule, synonyms, slugs)
+        if not candidates:
+            searched = " or ".join(
+                x
+                for x in (
+                    listing(f'"{s}"' for s in synonyms),
+                    ("slug " + listing(f'"{s}"' for s in slugs)) if slugs else "",
+                )
+                if x
+            )
+            pages = plural(len(self.pages), "page")
+            if not rule.documents and self.page_candidates(
+                rule.model_copy(update={"documents": True}), synonyms, slugs
+            ):
+                return Result(A, "page: only document links matched, and documents do not count")
+            return Result(A, f"page: no link, title or URL matched {searched} on {pages}")
+        require = re.compile(rule.require, re.IGNORECASE) if rule.require else None
+        required = clip(rule.require or "", PATTERN_CHARS)
+        good: list[tuple[str, str, Evidence]] = []
+        unread: list[tuple[str, str]] = []
+        failed: list[tuple[str, str, str]] = []  # target, how, why not
+        for target, how, evidence in candidates:
+            f = self.by_key.get(key(target))
+            if f is not None and not ok(f):
+                failed.append((target, how, f" answered HTTP {f.status_code}"))
+            elif is_document(target) or (f is not None and f.kind is PageKind.DOCUMENT):
+                good.append((target, f"{how} (a document)", evidence))
+            elif f is None or f.kind is not PageKind.HTML:
+                if require is None:  # presence needs no reading; a required text does
+                    good.append((target, how, evidence))
+                else:
+                    unread.append((target, how))
+            elif require is None or search(require, f.text):
+                good.append((target, how, evidence))
+            else:
+                failed.append((target, how, f", but its text does not match /{required}/"))
+        if good:
+            target, how, _ = good[0]
+            found = tuple(dict.fromkeys([t for t, _, _ in good] + [t for t, _ in unread]))
+            more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+            return Result(
+                P,
+                f"page: {how} -> {self.show(target)}{more}",
+                tuple(e for _, _, e in good),
+                found,
+            )
+        if unread:
+            target, how = unread[0]
+            return Result(
+                U,
+                f"page: {how} -> {self.show(target)}, but that page was not read"
+                + (f", so /{required}/ could not be checked" if rule.require else ""),
+                found=tuple(dict.fromkeys(t for t, _ in unread)),
+            )
+        target, how, why = failed[0]
+        return Result(A, f"page: {how} -> {self.show(target)}{why}")
+
+    def page_candidates(
+        self, rule: PageRule, synonyms: tuple[str, ...], slugs: tuple[str, ...]
+    ) -> list[tuple[str, str, Evidence]]:
+        """(target URL, how it was found, evidence) for every distinct target, best first.
+
+        Best: a whole synonym before a stem match before a slug; then the shorter label
+        (menu items are short), then the order of the pages (the home page first).
+        """
+        out: dict[str, tuple[tuple[int, int, int], str, str, Evidence]] = {}
+
+        def add(rank: int, target: str, how: str, label: str, seen_on: PageFacts) -> None:
+            if not rule.documents and is_document(target):
+                return
+            order = (rank, len(label), len(out))
+            k = key(target)
+            if k not in out or order[:2] < out[k][0][:2]:
+                evidence = Evidence(target, clip(label or target), seen_on.fetched_at)
+                out[k] = (order, target, how, evidence)
+
+        matcher = SynonymMatcher(synonyms)
+        for page, link, label, _ in self.links:
+            if synonym := matcher(label):
+                shown = label_of(link)
+                how = f'link text "{clip(shown, 60)}"'
+                add(0 if synonym in label else 1, link.url, how, shown, page)
+            elif slug := match_slug(link.url, slugs):
+                add(2, link.url, f'slug "{slug}" in link', label_of(link), page)
+        for f in self.facts:
+            if f.kind is PageKind.DOCUMENT and not rule.documents:
+                continue
+            if f.kind is PageKind.HTML and not self.readable(f):
+                continue
+            for kind, text in (("title", f.title), *(("h1", h) for h in f.h1)):
+                folded_text = fold(text)
+                if synonym := matcher(folded_text):
+                    rank = 0 if synonym in folded_text else 1
+                    add(rank, f.url, f'{kind} "{clip(text, 60)}"', text, f)
+                    break
+            else:
+                if slug := match_slug(f.url, slugs):
+                    add(2, f.url, f'slug "{slug}" in URL', f.title, f)
+        return [(t, how, e) for _, t, how, e in sorted(out.values(), key=lambda c: c[0])]
+
+    def news_date(self, rule: NewsDateRule) -> Result:
+        scope = self.scope(rule.on)
+        if scope.empty is not None and scope.empty.outcome is A:
+            hinted = tuple(p for p in self.pages if news_url(p.url))
+            if not hinted:
+                return Result(
+                    A,
+                    f"news_date: {scope.empty.reason}, and no page URL contains "
+                    + "/".join(NEWS_URL_HINTS),
+                )
+            scope = Scope(hinted, plural(len(hinted), "news page"))
+        if scope.empty is not None:
+            return scope.empty
+        pages = list(scope.pages)
+        if rule.on not in ("any", "home"):  # the section's own pages: /news/ -> /news/123
+            roots = tuple(
+                key(p.url).rstrip("/") + "/" for p in scope.pages if urlsplit(p.url).path.strip("/")
+            )
+            seen = {id(p) for p in pages}
+            pages += [p for p in self.pages if id(p) not in seen and key(p.url).startswith(roots)]
+        limit = self.as_of + timedelta(days=1)
+        dated = [(d, p) for p in pages for d in p.dates if d.value <= limit]
+        if not dated:
+            reason = f"news_date: no dated item on {plural(len(pages), 'news page')}"
+            return Result(U if scope.missing else A, reason)
+        found, page = max(dated, key=lambda dp: dp[0].value)
+        if self.newest is None or found.value > self.newest[0]:
+            self.newest = (found.value, page.url)
+        age = (self.as_of - found.value).days
+        limit_days = self.checklist.freshness.ageing_days
+        evidence = (Evidence(page.url, clip(found.snippet), page.fetched_at),)
+        where = f"newest dated item {found.value.isoformat()} on {self.show(page.url)}"
+        if age <= limit_days:
+            return Result(P, f"news_date: {where}, {age} days old", evidence, (page.url,))
+        reason = f"news_date: {where} is {age} days old (limit {limit_days})"
+        return Result(U if scope.missing else A, reason, evidence)
+
+    def show(self, url: str) -> str:
+        """A URL as reasons show it: the path on the site's own host, else in full."""
+        parts = urlsplit(url)
+        home = urlsplit(self.home.url if self.home else "")
+        if parts.netloc.lower() == home.netloc.lower() and parts.netloc:
+            return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return url
