@@ -27,6 +27,7 @@ class SiteStatus(StrEnum):
     TOO_MANY_REDIRECTS = "too_many_redirects"
     TOO_LARGE = "too_large"
     NOT_HTML = "not_html"
+    INTERNAL_ERROR = "internal_error"  # siteaudit itself failed on this site (a bug)
 
     @property
     def reachable(self) -> bool:
@@ -52,7 +53,10 @@ STATUS_HINTS: dict[SiteStatus, str] = {
     SiteStatus.TOO_MANY_REDIRECTS: "The address redirects in a loop or too many times: fix the "
     "redirect rules.",
     SiteStatus.TOO_LARGE: "The page is larger than the scanner's limit: serve ordinary-size pages.",
-    SiteStatus.NOT_HTML: "The address does not serve an HTML page: point it at the site's home page.",
+    SiteStatus.NOT_HTML: "The address does not serve an HTML page: point it at the site's home "
+    "page.",
+    SiteStatus.INTERNAL_ERROR: "siteaudit failed on this site (not the site's fault): run with "
+    "--debug and report the traceback.",
 }
 
 

@@ -1,0 +1,337 @@
+"""The pipeline: registry -> crawl -> extract -> evaluate -> score -> store, for many sites at once.
+
+The core of ``siteaudit scan`` and ``siteaudit check``, free of any front end: progress goes to
+an ``on_event`` listener, errors are raised as SiteauditError subclasses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from .checklist import Checklist, checklist_for_country, load_checklist
+from .crawl import crawl_site
+from .errors import InputError, ScanError
+from .evaluate import evaluate
+from .extract import extract
+from .fetch import Fetcher
+from .models import (
+    CrawlResult,
+    Event,
+    Organization,
+    RunInfo,
+    SiteFinished,
+    SiteResult,
+    SiteSkipped,
+    SiteStarted,
+    SiteStatus,
+)
+from .registry import Registry, load_registry
+from .score import score
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Event], None]
+AUTO = "auto"
+
+
+def _ignore(_: Event) -> None:
+    return None
+
+
+class ChecklistResolver:
+    """Chooses the checklist of each organization: one for all, or ``auto`` by country."""
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        self._cache: dict[str, Checklist] = {}
+        self._fixed = None if ref == AUTO else load_checklist(ref)
+
+    def for_org(self, org: Organization) -> Checklist:
+        if self._fixed is not None:
+            return self._fixed
+        name = checklist_for_country(org.country)
+        if name not in self._cache:
+            self._cache[name] = load_checklist(name)
+        return self._cache[name]
+
+    def problem(self, org: Organization, registry: Path) -> str | None:
+        """A one-line problem when no checklist fits this row, else None."""
+        if self._fixed is not None:
+            return None
+        try:
+            checklist_for_country(org.country)
+        except InputError as exc:
+            return f'{registry}:{org.row}: column "country": {exc.message}'
+        return None
+
+    @property
+    def used(self) -> dict[str, Checklist]:
+        if self._fixed is not None:
+            return {self._fixed.id: self._fixed}
+        return dict(self._cache)
+
+
+def checklists_for_results(results: Iterable[SiteResult], hint: str = AUTO) -> dict[str, Checklist]:
+    """Load the checklists named by stored results (for re-rendering reports)."""
+    found: dict[str, Checklist] = {}
+    fixed: Checklist | None = None
+    if hint != AUTO:
+        try:
+            fixed = load_checklist(hint)
+        except InputError:
+            fixed = None
+    for result in results:
+        cid = result.checklist_id
+        if cid in found:
+            continue
+        if fixed is not None and fixed.id == cid:
+            found[cid] = fixed
+            continue
+        try:
+            found[cid] = load_checklist(cid)
+        except InputError as exc:
+            raise ScanError(
+                f"the stored run used checklist {cid!r}, which cannot be loaded ({exc.message})"
+            ) from None
+    return found
+
+
+def site_result(
+    org: Organization, crawl: CrawlResult, checklist: Checklist, as_of: date
+) -> SiteResult:
+    """Pure: turn what the crawler brought back into a scored result."""
+    facts = tuple(extract(page) for page in crawl.pages if page.error is None)
+    home = crawl.html_pages[0].final_url if crawl.html_pages else org.url
+    evaluation = evaluate(
+        checklist,
+        facts,
+        status=crawl.status,
+        home_url=home,
+        as_of=as_of,
+        region=org.country or None,
+    )
+    reachable = crawl.status is SiteStatus.OK
+    scores = score(evaluation, checklist, as_of=as_of, reachable=reachable)
+    return SiteResult(
+        org=org,
+        checklist_id=checklist.id,
+        status=crawl.status,
+        status_detail=crawl.detail,
+        findings=evaluation.findings,
+        scores=scores,
+        pages_fetched=sum(1 for p in crawl.pages if p.error is None),
+        pages_failed=sum(1 for p in crawl.pages if p.error is not None),
+        started_at=crawl.started_at,
+        finished_at=crawl.finished_at,
+        as_of=as_of,
+    )
+
+
+def _internal_failure(
+    org: Organization, checklist: Checklist, as_of: date, exc: BaseException
+) -> SiteResult:
+    now = datetime.now(UTC)
+    crawl = CrawlResult(
+        org=org,
+        status=SiteStatus.INTERNAL_ERROR,
+        detail=f"{type(exc).__name__}: {exc}"[:300],
+        pages=(),
+        started_at=now,
+        finished_at=now,
+    )
+    return site_result(org, crawl, checklist, as_of)
+
+
+async def check_site(
+    org: Organization,
+    checklist: Checklist,
+    fetcher: Fetcher,
+    settings: Settings,
+    *,
+    as_of: date,
+    on_event: Listener = _ignore,
+    debug: bool = False,
+) -> tuple[SiteResult, CrawlResult | None]:
+    """Crawl and evaluate one site. Never raises for the site's own problems."""
+    on_event(SiteStarted(org))
+    try:
+        crawl = await crawl_site(org, fetcher, settings, on_event=on_event)
+        result = site_result(org, crawl, checklist, as_of)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        log.exception("siteaudit failed on %s (%s)", org.id, org.url)
+        return _internal_failure(org, checklist, as_of, exc), None
+    return result, crawl
+
+
+@dataclass(frozen=True, slots=True)
+class ScanPlan:
+    """What a scan will do: the registry read, the checklists chosen, the run to write into."""
+
+    registry: Registry
+    organizations: tuple[Organization, ...]
+    skipped_rows: tuple[str, ...]  # problems of rows left out with --skip-invalid
+    resolver: ChecklistResolver
+
+
+def plan_scan(registry_path: Path, checklist: str, *, skip_invalid: bool) -> ScanPlan:
+    """Read and validate the registry; refuse it when it has errors, unless skip_invalid."""
+    registry = load_registry(registry_path)
+    resolver = ChecklistResolver(checklist)
+    problems = [str(p) for p in registry.errors]
+    bad_rows = {p.line for p in registry.errors}
+    orgs: list[Organization] = []
+    for org in registry.organizations:
+        problem = resolver.problem(org, registry_path)
+        if problem is not None:
+            problems.append(problem)
+            bad_rows.add(org.row)
+        elif org.row not in bad_rows:
+            orgs.append(org)
+    if problems and not skip_invalid:
+        raise InputError(
+            f"{problems[0]} ({len(problems)} problem(s) in all; fix them, or pass --skip-invalid "
+            "to scan the valid rows only)",
+            problems=tuple(problems),
+        )
+    if not orgs:
+        raise InputError(f"{registry_path}: no organization to scan")
+    return ScanPlan(registry, tuple(orgs), tuple(problems), resolver)
+
+
+def open_run(
+    store: Store,
+    plan: ScanPlan,
+    *,
+    checklist: str,
+    as_of: date,
+    resume: bool,
+    settings: Settings,
+) -> tuple[RunInfo, set[str]]:
+    """Start a new run, or find the unfinished one to resume and what it already holds."""
+    if resume:
+        run = store.unfinished_run(plan.registry.sha256)
+        if run is None:
+            raise ScanError(
+                f"nothing to resume: no unfinished run of {plan.registry.path} in the store; "
+                "run the scan without --resume"
+            )
+        return run, store.finished_org_ids(run.id)
+    run = store.start_run(
+        registry=str(plan.registry.path),
+        registry_hash=plan.registry.sha256,
+        checklist=checklist,
+        as_of=as_of,
+        total=len(plan.organizations),
+        settings=settings.model_dump(mode="json"),
+    )
+    return run, set()
+
+
+async def _scan(
+    orgs: Iterator[Organization],
+    resolver: ChecklistResolver,
+    settings: Settings,
+    store: Store,
+    run: RunInfo,
+    on_event: Listener,
+    debug: bool,
+) -> None:
+    async with Fetcher(settings) as fetcher:
+
+        async def worker() -> None:
+            for org in orgs:  # a shared iterator: each worker pulls the next organization
+                checklist = resolver.for_org(org)
+                result, crawl = await check_site(
+                    org,
+                    checklist,
+                    fetcher,
+                    settings,
+                    as_of=run.as_of,
+                    on_event=on_event,
+                    debug=debug,
+                )
+                store.save_site(run.id, result, crawl.pages if crawl is not None else ())
+                on_event(SiteFinished(result))
+
+        workers = [asyncio.create_task(worker()) for _ in range(settings.concurrency)]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+
+def run_scan(
+    plan: ScanPlan,
+    store: Store,
+    settings: Settings,
+    *,
+    checklist: str,
+    as_of: date,
+    resume: bool = False,
+    on_event: Listener = _ignore,
+    debug: bool = False,
+) -> RunInfo:
+    """Scan every organization of the plan into the store; returns the finished run.
+
+    Results are saved per site as they finish; on Ctrl-C the run is marked interrupted and
+    ``resume=True`` continues it later without refetching finished sites.
+    """
+    run, done = open_run(
+        store, plan, checklist=checklist, as_of=as_of, resume=resume, settings=settings
+    )
+    for org_id in done:
+        on_event(SiteSkipped(org_id))
+    todo = iter([org for org in plan.organizations if org.id not in done])
+    try:
+        asyncio.run(_scan(todo, plan.resolver, settings, store, run, on_event, debug))
+    except KeyboardInterrupt:
+        store.mark_interrupted(run.id)
+        raise
+    return store.finish_run(run.id)
+
+
+def check_one(
+    url: str,
+    checklist_ref: str,
+    settings: Settings,
+    *,
+    as_of: date,
+    country: str = "",
+    on_event: Listener = _ignore,
+    debug: bool = False,
+) -> tuple[SiteResult, Checklist]:
+    """``siteaudit check``: one site, no store."""
+    from .registry import normalize_url
+
+    normalized, _warning = normalize_url(url)
+    if normalized is None:
+        raise InputError(f"{url!r} is not a URL; write it as https://example.ru/")
+    org = Organization(id="site", name=normalized, url=normalized, country=country.upper())
+    resolver = ChecklistResolver(checklist_ref)
+    if checklist_ref == AUTO and not org.country:
+        raise InputError(
+            "--checklist auto needs --country RU or KZ for one site; or name a checklist"
+        )
+    checklist = resolver.for_org(org)
+
+    async def go() -> SiteResult:
+        async with Fetcher(settings) as fetcher:
+            result, _ = await check_site(
+                org, checklist, fetcher, settings, as_of=as_of, on_event=on_event, debug=debug
+            )
+            return result
+
+    return asyncio.run(go()), checklist
