@@ -477,6 +477,16 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         result = ExitCode.INTERRUPTED
+    except Exception as exc:  # a bug: say so in one line; --debug shows the traceback
+        if state.debug:
+            raise
+        err.print(
+            f"[red]internal error:[/] {type(exc).__name__}: {exc} "
+            "(a bug in siteaudit; run again with --debug and report the traceback)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return int(ExitCode.FAILED)
     code = int(result) if isinstance(result, int) else int(ExitCode.OK)
     if code == ExitCode.INTERRUPTED:
         err.print(

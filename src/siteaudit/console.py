@@ -93,9 +93,12 @@ def _num(value: float | None) -> str:
 def summary_table(results: Iterable[SiteResult], *, limit: int = 40) -> tuple[Table, list[str]]:
     """A table of organizations (first ``limit``) and summary lines for the whole run."""
     table = Table(title="siteaudit results", show_lines=False)
-    for header in ("id", "organization", "status", "completeness", "freshness", "newest news"):
-        justify = "right" if header in ("completeness", "freshness") else "left"
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    table.add_column("id", no_wrap=True, overflow="ellipsis", max_width=24)
+    table.add_column("organization", no_wrap=True, overflow="ellipsis", max_width=48)
+    table.add_column("status", no_wrap=True)
+    table.add_column("completeness", justify="right")
+    table.add_column("freshness", justify="right")
+    table.add_column("newest news", no_wrap=True)
     statuses: Counter[SiteStatus] = Counter()
     comp: list[float] = []
     fresh: list[float] = []

@@ -198,3 +198,47 @@ def test_demo_runs_to_a_finished_report(tmp_path: Path) -> None:
     assert main(["demo", "--out", str(out), "--quiet"]) == ExitCode.OK
     assert (out / "index.html").is_file()
     assert len(list((out / "orgs").glob("*.html"))) == 5
+
+
+def test_check_one_site_prints_findings(
+    examples_dir: Path,
+    serve,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    served = serve({"gkb1": examples_dir / "sites" / "ru-gkb1"})
+    code = main(
+        [
+            "check",
+            served["gkb1"].url,
+            "--country",
+            "RU",
+            "--allow-network",
+            "127.0.0.0/8",
+            "--as-of",
+            AS_OF,
+            "--lang",
+            "en",
+        ]
+    )
+    text = capsys.readouterr().out
+    assert code == ExitCode.OK
+    assert "status: ok" in text
+    assert "newest news 2026-11-10" in text
+    assert "Contacts page" in text or "contacts.page" in text
+
+
+def test_check_unreachable_site(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "check",
+            "http://127.0.0.99:9/",
+            "--checklist",
+            "ru-118n",
+            "--allow-network",
+            "127.0.0.0/8",
+        ]
+    )
+    text = capsys.readouterr().out
+    assert code == ExitCode.OK
+    assert "connect_error" in text
+    assert "unknown" in text
