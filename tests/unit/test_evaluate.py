@@ -377,7 +377,7 @@ def test_news_date_fresh_sets_newest_news() -> None:
 
 
 def test_news_date_boundaries_and_future_dates() -> None:
-    limit = checklist(NEWS, FRESH).freshness.ageing_days  # 90
+    limit = checklist(NEWS, FRESH).freshness.fresh_days  # 30
     assert (
         run([NEWS, FRESH], news_site(date.fromordinal(AS_OF.toordinal() - limit)))[
             "news.fresh"
@@ -385,7 +385,7 @@ def test_news_date_boundaries_and_future_dates() -> None:
         is P
     )
     f = run([NEWS, FRESH], news_site(date.fromordinal(AS_OF.toordinal() - limit - 1)))["news.fresh"]
-    assert f.outcome is A and "91 days old (limit 90)" in f.reason
+    assert f.outcome is A and "31 days old (limit 30)" in f.reason
     # a date two days ahead is not a publication date; tomorrow is tolerated
     f = run([NEWS, FRESH], news_site(date(2026, 3, 3), date(2025, 1, 1)))["news.fresh"]
     assert f.outcome is A and "2025-01-01" in f.reason

@@ -29,7 +29,7 @@ Rule semantics (the YAML schema is in checklist.py):
   whose absolute URL matches a pattern.
 - ``news_date``: the newest date on the news pages (the scope item's pages and the pages
   below them; or pages with news/novosti/zhanalyq in the URL when the item found nothing),
-  ignoring dates after as_of + 1 day. Present when no older than ``freshness.ageing_days``.
+  ignoring dates after as_of + 1 day. Present when no older than ``freshness.fresh_days``.
 - ``language``: letters of Cyrillic text in the language. Kazakh text is a page whose
   Cyrillic letters are at least 2 % Kazakh-specific (әғқңөұүһі) and that is marked Kazakh
   (lang="kk...", /kz/ or /kk/ in the URL), or at least 5 % without a mark; Russian text is

@@ -324,7 +324,7 @@ class Site:
         if self.newest is None or found.value > self.newest[0]:
             self.newest = (found.value, page.url)
         age = (self.as_of - found.value).days
-        limit_days = self.checklist.freshness.ageing_days
+        limit_days = self.checklist.freshness.fresh_days
         evidence = (Evidence(page.url, clip(found.snippet), page.fetched_at),)
         where = f"newest dated item {found.value.isoformat()} on {self.show(page.url)}"
         if age <= limit_days:
