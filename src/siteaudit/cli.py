@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,8 +15,6 @@ from rich.table import Table
 from . import __version__
 from .checklist import bundled_checklists, load_checklist
 from .errors import ExitCode, InputError, SiteauditError
-from .models import RunInfo
-from .report import ReportFormat, write_reports
 from .settings import Settings, load_settings
 
 app = typer.Typer(
@@ -114,15 +111,10 @@ def _as_of(value: str | None) -> date:
         raise InputError(f"--as-of {value!r} is not a date; write it as YYYY-MM-DD") from None
 
 
-def _lang(value: str | None, countries: Counter[str] | None = None) -> str:
-    if value is not None:
-        if value not in LANGS:
-            raise InputError(f"--lang {value!r} is not supported; use one of {', '.join(LANGS)}")
-        return value
-    if countries:
-        top = countries.most_common(1)[0][0]
-        return "kk" if top == "KZ" else "ru"
-    return "ru"
+def _lang(value: str | None) -> str | None:
+    if value is not None and value not in LANGS:
+        raise InputError(f"--lang {value!r} is not supported; use one of {', '.join(LANGS)}")
+    return value
 
 
 def _settings(
@@ -150,31 +142,6 @@ def _settings(
         "obey_robots": False if ignore_robots else None,
     }
     return load_settings(config, **overrides)
-
-
-def _write(run: RunInfo, store: Any, out_dir: Path, lang: str, delimiter: str, hint: str) -> Path:
-    from .scan import checklists_for_results
-
-    checklists = checklists_for_results(store.iter_results(run.id), hint)
-    write_reports(
-        out_dir,
-        run,
-        lambda: store.iter_results(run.id),
-        checklists,
-        lang=lang,
-        csv_delimiter=delimiter,
-        formats=tuple(ReportFormat),
-    )
-    return out_dir / "index.html"
-
-
-def _print_summary(store: Any, run: RunInfo) -> None:
-    from .console import summary_table
-
-    table, lines = summary_table(store.iter_results(run.id))
-    err.print(table)
-    for line in lines:
-        err.print(line)
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -238,8 +205,8 @@ def scan(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Crawl every organization of a registry, check it, store results, write reports."""
-    from .console import ScanProgress
-    from .scan import plan_scan, run_scan
+    from .console import scan_and_report
+    from .scan import plan_scan
     from .store import Store
 
     if csv_delimiter not in (",", ";"):
@@ -262,23 +229,21 @@ def scan(
         err.print(f"[yellow]skipped:[/] {problem}", highlight=False)
     for warning in plan.registry.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    report_lang = _lang(lang, Counter(o.country for o in plan.organizations))
     with Store(db) as store:
-        with ScanProgress(err, len(plan.organizations), enabled=not quiet) as progress:
-            run = run_scan(
-                plan,
-                store,
-                settings,
-                checklist=checklist,
-                as_of=day,
-                resume=resume,
-                on_event=progress,
-                debug=state.debug,
-            )
-        target = out_dir or Path("reports") / run.as_of.isoformat()
-        index = _write(run, store, target, report_lang, csv_delimiter, checklist)
-        if not quiet:
-            _print_summary(store, run)
+        index = scan_and_report(
+            plan,
+            store,
+            settings,
+            out_dir,
+            console=err,
+            checklist=checklist,
+            as_of=day,
+            resume=resume,
+            lang=_lang(lang),
+            csv_delimiter=csv_delimiter,
+            quiet=quiet,
+            debug=state.debug,
+        )
     out.print(str(index), highlight=False)
 
 
@@ -296,6 +261,7 @@ def report(
     csv_delimiter: Annotated[str, typer.Option("--csv-delimiter", help="',' or ';'.")] = ",",
 ) -> None:
     """Re-render the reports of a stored run, without crawling."""
+    from .console import default_lang, write_run_reports
     from .store import Store
 
     if not db.is_file():
@@ -304,9 +270,9 @@ def report(
         run = store.run(run_id) if run_id is not None else store.latest_run(finished=False)
         if run is None:
             raise InputError(f"{db}: the store holds no run yet; run 'siteaudit scan' first")
-        countries = Counter(r.org.country for r in store.iter_results(run.id))
+        report_lang = _lang(lang) or default_lang(r.org.country for r in store.iter_results(run.id))
         target = out_dir or Path("reports") / run.as_of.isoformat()
-        index = _write(run, store, target, _lang(lang, countries), csv_delimiter, run.checklist)
+        index = write_run_reports(store, run, target, lang=report_lang, csv_delimiter=csv_delimiter)
     out.print(str(index), highlight=False)
 
 
@@ -328,7 +294,7 @@ def check(
     ignore_robots: RobotsOpt = False,
 ) -> None:
     """Check one site and print its findings as a table (nothing is stored)."""
-    from .console import ScanProgress, findings_table
+    from .console import ScanProgress, default_lang, findings_table
     from .scan import check_one
 
     settings = _settings(
@@ -350,7 +316,7 @@ def check(
             on_event=progress,
             debug=state.debug,
         )
-    report_lang = _lang(lang, Counter([used.country]))
+    report_lang = _lang(lang) or default_lang([used.country])
     out.print(findings_table(result, used, report_lang))
     s = result.scores
     if result.status.reachable:

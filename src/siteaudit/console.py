@@ -5,6 +5,8 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
 from types import TracebackType
 
 from rich.console import Console
@@ -25,12 +27,17 @@ from .models import (
     Event,
     Outcome,
     PageFetched,
+    RunInfo,
     SiteFinished,
     SiteResult,
     SiteSkipped,
     SiteStarted,
     SiteStatus,
 )
+from .report import ReportFormat, write_reports
+from .scan import ScanPlan, checklists_for_results, run_scan
+from .settings import Settings
+from .store import Store
 
 OUTCOME_STYLE = {Outcome.PRESENT: "green", Outcome.ABSENT: "red", Outcome.UNKNOWN: "yellow"}
 
@@ -158,3 +165,72 @@ def findings_table(result: SiteResult, checklist: Checklist, lang: str = "en") -
             why,
         )
     return table
+
+
+def default_lang(countries: Iterable[str]) -> str:
+    """The report language for a registry: Kazakh where most rows are KZ, else Russian."""
+    counts = Counter(countries)
+    return "kk" if counts and counts.most_common(1)[0][0] == "KZ" else "ru"
+
+
+def scan_and_report(
+    plan: ScanPlan,
+    store: Store,
+    settings: Settings,
+    out_dir: Path | None,
+    *,
+    console: Console,
+    checklist: str,
+    as_of: date,
+    resume: bool = False,
+    lang: str | None = None,
+    csv_delimiter: str = ",",
+    quiet: bool = False,
+    debug: bool = False,
+) -> Path:
+    """Scan with a progress bar, write every report, print the summary; returns index.html.
+
+    The one flow that ``siteaudit scan`` and ``siteaudit demo`` share.
+    """
+    with ScanProgress(console, len(plan.organizations), enabled=not quiet) as progress:
+        run = run_scan(
+            plan,
+            store,
+            settings,
+            checklist=checklist,
+            as_of=as_of,
+            resume=resume,
+            on_event=progress,
+            debug=debug,
+        )
+    target = out_dir or Path("reports") / run.as_of.isoformat()
+    write_run_reports(
+        store,
+        run,
+        target,
+        lang=lang or default_lang(o.country for o in plan.organizations),
+        csv_delimiter=csv_delimiter,
+    )
+    if not quiet:
+        table, lines = summary_table(store.iter_results(run.id))
+        console.print(table)
+        for line in lines:
+            console.print(line)
+    return target / "index.html"
+
+
+def write_run_reports(
+    store: Store, run: RunInfo, out_dir: Path, *, lang: str, csv_delimiter: str = ","
+) -> Path:
+    """Render every report format of a stored run; returns index.html."""
+    checklists = checklists_for_results(store.iter_results(run.id), run.checklist)
+    write_reports(
+        out_dir,
+        run,
+        lambda: store.iter_results(run.id),
+        checklists,
+        lang=lang,
+        csv_delimiter=csv_delimiter,
+        formats=tuple(ReportFormat),
+    )
+    return out_dir / "index.html"

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import csv
 import os
-from collections import Counter
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from rich.console import Console
 
-from .console import ScanProgress, summary_table
+from .console import scan_and_report
 from .errors import ScanError
-from .report import ReportFormat, write_reports
-from .scan import checklists_for_results, plan_scan, run_scan
+from .scan import plan_scan
 from .serve import load_site_map, serve_sites
 from .settings import load_settings
 from .store import Store
@@ -71,29 +69,15 @@ def run_demo(
         _rewrite_registry(base / "registry.csv", registry, netlocs)
         plan = plan_scan(registry, "auto", skip_invalid=False)
         with Store(db) as store:
-            with ScanProgress(console, len(plan.organizations), enabled=not quiet) as progress:
-                run = run_scan(
-                    plan,
-                    store,
-                    settings,
-                    checklist="auto",
-                    as_of=date.today(),
-                    on_event=progress,
-                    debug=debug,
-                )
-            countries = Counter(o.country for o in plan.organizations)
-            report_lang = lang or ("kk" if countries.most_common(1)[0][0] == "KZ" else "ru")
-            write_reports(
+            return scan_and_report(
+                plan,
+                store,
+                settings,
                 out_dir,
-                run,
-                lambda: store.iter_results(run.id),
-                checklists_for_results(store.iter_results(run.id)),
-                lang=report_lang,
-                formats=tuple(ReportFormat),
+                console=console,
+                checklist="auto",
+                as_of=date.today(),
+                lang=lang,
+                quiet=quiet,
+                debug=debug,
             )
-            if not quiet:
-                table, lines = summary_table(store.iter_results(run.id))
-                console.print(table)
-                for line in lines:
-                    console.print(line)
-    return out_dir / "index.html"
