@@ -8,8 +8,10 @@ Labelled sets:
   examples  examples/sites/<slug>/LABELS.yaml, scanned from the served root "/".
   corpus    ../shared/corpus/real/<slug>/ with labels in bench/labels/corpus.yaml,
             scanned with obey_robots=False (one site's robots.txt disallows everything).
+  tests     tests/sites/<slug>/LABELS.yaml (the labelled test sites), scanned from each
+            site's `start` path.
 
-Run: .venv/bin/python bench/accuracy.py [--set examples|corpus|all] [--as-of YYYY-MM-DD]
+Run: .venv/bin/python bench/accuracy.py [--set examples|corpus|tests|all] [--as-of YYYY-MM-DD]
      [--json PATH]
 """
 
@@ -35,6 +37,7 @@ from siteaudit.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "sites"
+TEST_SITES = ROOT / "tests" / "sites"
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 CORPUS_LABELS = ROOT / "bench" / "labels" / "corpus.yaml"
 DEFAULT_AS_OF = date(2026, 11, 23)
@@ -175,12 +178,21 @@ def _site(slug: str, folder: Path, data: Mapping[str, Any], where: str) -> Label
     )
 
 
-def example_sites() -> list[LabelledSite]:
+def labelled_folder(folder: Path) -> list[LabelledSite]:
+    """Every ``<folder>/<slug>/LABELS.yaml`` as a labelled site."""
     sites = []
-    for labels in sorted(EXAMPLES.glob("*/LABELS.yaml")):
+    for labels in sorted(folder.glob("*/LABELS.yaml")):
         data = yaml.safe_load(labels.read_text(encoding="utf-8"))
         sites.append(_site(labels.parent.name, labels.parent, data, str(labels)))
     return sites
+
+
+def example_sites() -> list[LabelledSite]:
+    return labelled_folder(EXAMPLES)
+
+
+def test_sites() -> list[LabelledSite]:
+    return labelled_folder(TEST_SITES)
 
 
 def corpus_sites() -> list[LabelledSite]:
@@ -321,7 +333,7 @@ def figures(report: SetReport) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--set", choices=("examples", "corpus", "all"), default="all")
+    parser.add_argument("--set", choices=("examples", "corpus", "tests", "all"), default="all")
     parser.add_argument(
         "--as-of",
         type=date.fromisoformat,
@@ -340,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
             reports.append(run_set("corpus", corpus_sites(), obey_robots=False, as_of=as_of))
         else:
             print(f"corpus: {CORPUS} not found, skipped")
+    if args.set in ("tests", "all"):
+        reports.append(run_set("tests", test_sites(), obey_robots=True, as_of=as_of))
 
     print(f"as of {as_of.isoformat()}")
     for report in reports:

@@ -43,3 +43,16 @@ def corpus_dir() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/corpus/real is absent (a fresh clone without the shared corpus)")
     return path
+
+
+# --- render: the browser only where a test asks for it ----------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _http_only_unless_browser(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scans in tests run HTTP-only (``render = never``) unless the test is marked ``browser``:
+    a real Chromium per scan would make the suite slow. Browser tests set their own mode."""
+    if request.node.get_closest_marker("browser") is None:
+        monkeypatch.setenv("SITEAUDIT_RENDER", "never")

@@ -12,6 +12,8 @@ the facts extracted from a site's pages. Rule kinds:
 - ``link``: a link whose absolute URL matches one of the patterns (e.g. vk.com).
 - ``news_date``: the newest publication date on the pages another item found.
 - ``language``: the site has real content in a language (kk, ru).
+- ``regid``: a labelled registration id (ОГРН, ОГРНИП, ИНН, БИН) with a valid check digit.
+- ``licence``: a Russian licence number (ЛО-77-01-012345 or Л041-01137-77/00123456).
 - ``any`` / ``all``: combine rules.
 
 The loader (``load_checklist``) takes a YAML path or a bundled id (``ru-118n``; the files in
@@ -25,6 +27,7 @@ import os
 import re
 from collections.abc import Sequence
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -84,6 +87,7 @@ class PageRule(_Strict):
     slugs: tuple[str, ...] = ()
     require: Pattern | None = None  # regex the found page's text must match
     documents: bool = True  # a link to a document (PDF, DOC) counts as the page
+    exclude: Pattern | None = None  # a link label or title matching this does not count
 
     @model_validator(mode="after")
     def _needs_something(self) -> PageRule:
@@ -127,6 +131,19 @@ class LinkRule(_Strict):
 class NewsDateRule(_Strict):
     kind: Literal["news_date"]
     on: str = "news.section"
+    also: tuple[str, ...] = ()  # more items whose pages hold dated posts (blog.director)
+
+
+class RegIdRule(_Strict):
+    kind: Literal["regid"]
+    types: tuple[Literal["ogrn", "ogrnip", "inn", "bin"], ...] = Field(min_length=1)
+    on: str = "any"
+    valid: bool = True  # the check digit must be right (false: the label and length suffice)
+
+
+class LicenceRule(_Strict):
+    kind: Literal["licence"]
+    on: str = "any"
 
 
 class LanguageRule(_Strict):
@@ -154,6 +171,8 @@ Rule = Annotated[
     | LinkRule
     | NewsDateRule
     | LanguageRule
+    | RegIdRule
+    | LicenceRule
     | AnyRule
     | AllRule,
     Field(discriminator="kind"),
@@ -185,7 +204,10 @@ def _scope_locs(rule: Rule, loc: Loc) -> list[tuple[Loc, str]]:
             for found in _scope_locs(child, (*loc, "rules", i))
         ]
     scope = getattr(rule, "on", None)
-    return [((*loc, "on"), scope)] if isinstance(scope, str) else []
+    found = [((*loc, "on"), scope)] if isinstance(scope, str) else []
+    if isinstance(rule, NewsDateRule):
+        found += [((*loc, "also", k), other) for k, other in enumerate(rule.also)]
+    return found
 
 
 class CrossReferenceError(ValueError):
@@ -197,6 +219,29 @@ class CrossReferenceError(ValueError):
         self.problems = tuple(problems)
 
 
+class ItemVersion(_Strict):
+    """One legal version of an item: in force from ``valid_from`` to ``valid_to``; the keys it
+    gives replace the item's own (e.g. the 956n and the 118n wording of the licence item)."""
+
+    valid_from: date | None = None
+    valid_to: date | None = None
+    title: LocalizedText | None = None
+    weight: float | None = Field(None, ge=0)
+    citation: Citation | None = None
+    rule: Rule | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> ItemVersion:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+    def valid_on(self, day: date) -> bool:
+        if self.valid_from is not None and day < self.valid_from:
+            return False
+        return not (self.valid_to is not None and day > self.valid_to)
+
+
 class Item(_Strict):
     id: str = Field(pattern=ITEM_ID)
     title: LocalizedText
@@ -206,18 +251,38 @@ class Item(_Strict):
     valid_from: date | None = None
     valid_to: date | None = None
     core: bool = True
+    annual: bool = False  # a yearly document: stale unless it names the as-of year
     rule: Rule
+    versions: tuple[ItemVersion, ...] = ()  # legal versions; none in force on a day: not checked
 
     @model_validator(mode="after")
     def _dates(self) -> Item:
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
+        spans = sorted((v.valid_from or date.min, v.valid_to or date.max) for v in self.versions)
+        for (_, end), (start, _) in pairwise(spans):
+            if start <= end:
+                raise ValueError("versions overlap; give each a valid_from/valid_to of its own")
         return self
 
     def valid_on(self, day: date) -> bool:
         if self.valid_from is not None and day < self.valid_from:
             return False
-        return not (self.valid_to is not None and day > self.valid_to)
+        if self.valid_to is not None and day > self.valid_to:
+            return False
+        return not self.versions or any(v.valid_on(day) for v in self.versions)
+
+    def as_of(self, day: date) -> Item:
+        """The item as the version in force on ``day`` words it (itself when none applies)."""
+        version = next((v for v in self.versions if v.valid_on(day)), None)
+        if version is None:
+            return self
+        update: dict[str, Any] = {
+            name: getattr(version, name)
+            for name in ("title", "weight", "citation", "rule")
+            if getattr(version, name) is not None
+        }
+        return self.model_copy(update=update)
 
 
 class Freshness(_Strict):
@@ -266,7 +331,11 @@ class Checklist(_Strict):
                         f"(known: {', '.join(self.sections)})",
                     )
                 )
-            for loc, scope in _scope_locs(item.rule, ("items", i, "rule")):
+            scopes = _scope_locs(item.rule, ("items", i, "rule"))
+            for j, version in enumerate(item.versions):
+                if version.rule is not None:
+                    scopes += _scope_locs(version.rule, ("items", i, "versions", j, "rule"))
+            for loc, scope in scopes:
                 if scope in ("any", "home"):
                     continue
                 if scope not in first:
@@ -283,8 +352,16 @@ class Checklist(_Strict):
         return self
 
     def items_as_of(self, day: date) -> tuple[Item, ...]:
-        """The items in force on ``day`` (legal versions: valid_from / valid_to)."""
-        return tuple(item for item in self.items if item.valid_on(day))
+        """The items in force on ``day`` (legal versions: valid_from / valid_to), each in the
+        wording of its version in force that day."""
+        return tuple(item.as_of(day) for item in self.items if item.valid_on(day))
+
+    def as_of(self, day: date) -> Checklist:
+        """This checklist with every item in the wording of its version in force on ``day``
+        (items not in force stay, so that ``on:`` references still resolve)."""
+        if not any(item.versions for item in self.items):
+            return self
+        return self.model_copy(update={"items": tuple(i.as_of(day) for i in self.items)})
 
     def item(self, item_id: str) -> Item:
         for item in self.items:

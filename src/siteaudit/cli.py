@@ -6,7 +6,7 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,11 @@ from . import __version__
 from .checklist import bundled_checklists, load_checklist
 from .errors import ExitCode, InputError, SiteauditError
 from .settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from .history import Baseline
+    from .models import RunInfo
+    from .store import Store
 
 app = typer.Typer(
     name="siteaudit",
@@ -100,6 +105,21 @@ RobotsOpt = Annotated[
 CaOpt = Annotated[
     Path | None, typer.Option("--ca-bundle", help="Extra CA certificates (PEM) to trust.")
 ]
+RenderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--render",
+        help="Browser rendering: auto (script-built pages + accessibility checks of key pages), "
+        "never (HTTP only), always (every page) [auto].",
+    ),
+]
+BrowserPathOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--browser-path",
+        help="Chromium to use; default SITEAUDIT_BROWSER, Playwright's, /usr/bin/chromium.",
+    ),
+]
 
 
 def _as_of(value: str | None) -> date:
@@ -129,8 +149,14 @@ def _settings(
     timeout: float | None = None,
     ca_bundle: Path | None = None,
     ignore_robots: bool = False,
+    render: str | None = None,
+    browser_path: str | None = None,
 ) -> Settings:
+    if render is not None and render not in ("auto", "never", "always"):
+        raise typer.BadParameter(f"{render!r}: use auto, never or always", param_hint="--render")
     overrides: dict[str, Any] = {
+        "render": render,
+        "browser_path": browser_path,
         "max_pages": max_pages,
         "max_depth": max_depth,
         "concurrency": concurrency,
@@ -142,6 +168,77 @@ def _settings(
         "obey_robots": False if ignore_robots else None,
     }
     return load_settings(config, **overrides)
+
+
+# --- CI gates (history.py decides; these only parse and print) -----------------------------
+
+FailUnderOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-under",
+        min=0,
+        max=100,
+        help="Exit 1 when a reachable organization's completeness is below this (0-100).",
+    ),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help="With a gate: a site that could not be reached fails too."),
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        help="YAML/CSV of accepted gaps (org id + item id): exit 1 on any absent item not in it.",
+    ),
+]
+RegressionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fail-on-regression",
+        help="Exit 1 when an item is newly absent since the previous run of this registry.",
+    ),
+]
+
+
+def _baseline(path: Path | None) -> Baseline | None:
+    from .history import load_baseline
+
+    return load_baseline(path) if path is not None else None
+
+
+def _gate(
+    store: Store,
+    run: RunInfo,
+    fail_under: float | None,
+    strict: bool,
+    baseline: Baseline | None,
+    fail_on_regression: bool,
+) -> int:
+    """Print the gate's failures on stderr; the exit code (0 or 1)."""
+    from .history import gate_run
+
+    if fail_under is None and baseline is None and not fail_on_regression:
+        return int(ExitCode.OK)
+    result = gate_run(
+        store,
+        run,
+        fail_under=fail_under,
+        strict=strict,
+        baseline=baseline,
+        fail_on_regression=fail_on_regression,
+    )
+    for failure in result.failures[:50]:
+        err.print(f"[red]gate:[/] {failure}", highlight=False, soft_wrap=True)
+    if len(result.failures) > 50:
+        err.print(f"[red]gate:[/] … and {len(result.failures) - 50} more", highlight=False)
+    verdict = "failed" if result.failures else "passed"
+    err.print(
+        f"gate {verdict}: {len(result.failures)} failures over {result.checked} organizations"
+        + (f"; {result.accepted} gaps accepted by the baseline" if baseline is not None else ""),
+        highlight=False,
+    )
+    return int(ExitCode.THRESHOLD) if result.failures else int(ExitCode.OK)
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -203,8 +300,30 @@ def scan(
     ca_bundle: CaOpt = None,
     ignore_robots: RobotsOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    render: RenderOpt = None,
+    browser_path: BrowserPathOpt = None,
+    screenshots: Annotated[
+        bool,
+        typer.Option(
+            "--screenshots", help="Keep PNGs of the key pages in <out>/screenshots, linked."
+        ),
+    ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            help="Scan only shard K of N (e.g. 2/4), split by id; combine with 'siteaudit merge'.",
+        ),
+    ] = None,
+    fail_under: FailUnderOpt = None,
+    strict: StrictOpt = False,
+    baseline: BaselineOpt = None,
+    fail_on_regression: RegressionOpt = False,
 ) -> None:
-    """Crawl every organization of a registry, check it, store results, write reports."""
+    """Crawl every organization of a registry, check it, store results, write reports.
+
+    Exit code 1 when a gate (--fail-under, --baseline, --fail-on-regression) is missed.
+    """
     from .console import scan_and_report
     from .scan import plan_scan
     from .store import Store
@@ -222,9 +341,15 @@ def scan(
         timeout=timeout,
         ca_bundle=ca_bundle,
         ignore_robots=ignore_robots,
+        render=render,
+        browser_path=browser_path,
     )
     day = _as_of(as_of)
-    plan = plan_scan(registry, checklist, skip_invalid=skip_invalid)
+    if screenshots:
+        shots = (out_dir or Path("reports") / day.isoformat()) / "screenshots"
+        settings = settings.model_copy(update={"screenshots_dir": str(shots)})
+    accepted = _baseline(baseline)
+    plan = plan_scan(registry, checklist, skip_invalid=skip_invalid, shard=shard)
     for problem in plan.skipped_rows:
         err.print(f"[yellow]skipped:[/] {problem}", highlight=False)
     for warning in plan.registry.warnings:
@@ -244,7 +369,74 @@ def scan(
             quiet=quiet,
             debug=state.debug,
         )
+        code = _gate(store, store.runs(1)[0], fail_under, strict, accepted, fail_on_regression)
     out.print(str(index), highlight=False)
+    if code:
+        raise typer.Exit(code)
+
+
+def _stored_run(store: Store, db: Path, run_id: int | None) -> RunInfo:
+    run = store.run(run_id) if run_id is not None else store.latest_run(finished=True)
+    if run is None:
+        raise InputError(f"{db}: the store holds no finished run yet; run 'siteaudit scan' first")
+    return run
+
+
+@app.command()
+def diff(
+    db: DbOpt = DEFAULT_DB,
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="Run id; default the latest finished run.")
+    ] = None,
+    trend: Annotated[
+        int, typer.Option("--trend", min=0, help="Show each region's trend over this many runs.")
+    ] = 0,
+    baseline: BaselineOpt = None,
+    fail_on_regression: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-regression", help="Exit 1 when an item is newly absent (unless accepted)."
+        ),
+    ] = False,
+    strict: StrictOpt = False,
+) -> None:
+    """Compare a run with the previous run of the same registry: score changes, items newly
+    missing or present, and (--trend N) each region's mean completeness over the last runs."""
+    from .history import diff_from_store, diff_lines, trends_from_store
+    from .store import Store
+
+    if not db.is_file():
+        raise InputError(f"{db}: no such store; run 'siteaudit scan' first or pass --db")
+    accepted = _baseline(baseline)
+    with Store(db) as store:
+        run = _stored_run(store, db, run_id)
+        trends = trends_from_store(store, run, trend) if trend else ()
+        for line in diff_lines(diff_from_store(store, run), trends):
+            out.print(line, highlight=False, soft_wrap=True)
+        code = _gate(store, run, None, strict, accepted, fail_on_regression)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("baseline")
+def baseline_cmd(
+    out_file: Annotated[Path, typer.Argument(help="YAML file to write (accepted gaps).")],
+    db: DbOpt = DEFAULT_DB,
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="Run id; default the latest finished run.")
+    ] = None,
+) -> None:
+    """Write a baseline that accepts every gap of a run, to pass to --baseline later."""
+    from .history import baseline_text
+    from .store import Store
+
+    if not db.is_file():
+        raise InputError(f"{db}: no such store; run 'siteaudit scan' first or pass --db")
+    with Store(db) as store:
+        run = _stored_run(store, db, run_id)
+        text = baseline_text(store.iter_results(run.id))
+    out_file.write_text(text, encoding="utf-8")
+    out.print(str(out_file), highlight=False)
 
 
 @app.command()
@@ -277,6 +469,55 @@ def report(
 
 
 @app.command()
+def rescore(
+    db: DbOpt = DEFAULT_DB,
+    run_id: Annotated[
+        int | None, typer.Option("--run", help="Run to rescore; default the latest finished run.")
+    ] = None,
+    checklist: Annotated[
+        str | None,
+        typer.Option(
+            "--checklist", "-c", help="Checklist to apply (id, path or 'auto'); default the run's."
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes [2].", min=1)] = 2,
+) -> None:
+    """Re-evaluate a stored run with a (changed) checklist, without crawling: a new run."""
+    from .rescore import rescore_run
+    from .store import Store
+
+    if not db.is_file():
+        raise InputError(f"{db}: no such store; run 'siteaudit scan' first or pass --db")
+    day = _as_of(as_of) if as_of is not None else None
+    with Store(db) as store:
+        run = rescore_run(store, run_id, checklist=checklist, as_of=day, jobs=jobs)
+    out.print(
+        f"run {run.id}: {run.note}, {run.done} sites; "
+        f"render it with 'siteaudit report --db {db} --run {run.id}'",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def merge(
+    out_db: Annotated[Path, typer.Argument(help="Store to write the merged run into.")],
+    inputs: Annotated[list[Path], typer.Argument(help="The shard stores (scan --shard K/N).")],
+) -> None:
+    """Combine the stores of a sharded scan into one run of one store."""
+    from .merge import merge_stores
+
+    run = merge_stores(out_db, inputs)
+    out.print(
+        f"run {run.id}: {run.note}; {run.done} sites; "
+        f"render it with 'siteaudit report --db {out_db}'",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
 def check(
     url: Annotated[str, typer.Argument(help="The site's address, e.g. https://gkb1.ru/")],
     checklist: ChecklistOpt = "auto",
@@ -292,6 +533,12 @@ def check(
     timeout: TimeoutOpt = None,
     ca_bundle: CaOpt = None,
     ignore_robots: RobotsOpt = False,
+    render: RenderOpt = None,
+    browser_path: BrowserPathOpt = None,
+    screenshots: Annotated[
+        Path | None,
+        typer.Option("--screenshots", help="Keep PNGs of the key pages in this folder."),
+    ] = None,
 ) -> None:
     """Check one site and print its findings as a table (nothing is stored)."""
     from .console import ScanProgress, default_lang, findings_table
@@ -305,7 +552,11 @@ def check(
         timeout=timeout,
         ca_bundle=ca_bundle,
         ignore_robots=ignore_robots,
+        render=render,
+        browser_path=browser_path,
     )
+    if screenshots is not None:
+        settings = settings.model_copy(update={"screenshots_dir": str(screenshots)})
     with ScanProgress(err, 1) as progress:
         result, used = check_one(
             url,

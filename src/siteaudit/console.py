@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from .checklist import Checklist
+from .history import history_from_store
 from .models import (
     STATUS_HINTS,
     Event,
@@ -232,5 +233,6 @@ def write_run_reports(
         lang=lang,
         csv_delimiter=csv_delimiter,
         formats=tuple(ReportFormat),
+        history=history_from_store(store, run),
     )
     return out_dir / "index.html"

@@ -15,6 +15,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Protocol
 from urllib.parse import urljoin
 
 from protego import Protego
@@ -31,6 +32,9 @@ SITEMAP_MAX_URLS = 5000
 META_REFRESH_MAX_DELAY = 10.0
 ROBOTS_MAX_CRAWL_DELAY = 5.0
 MAX_URL_LENGTH = 2000
+MAX_LINKS_PER_PAGE = 5000  # a page with 50,000 links queues its first 5,000
+TRAP_DEPTHS = 4  # one URL pattern found at this many depths looks like an endless trap
+_DIGITS = re.compile(r"\d+")
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _LOC = re.compile(
@@ -187,6 +191,12 @@ def _gate(fetcher: Fetcher, settings: Settings, url: str) -> _HostGate:
     return gate
 
 
+class PageRenderer(Protocol):
+    """Renders a fetched page in a browser when it needs it (``siteaudit.render``)."""
+
+    async def maybe_render(self, page: Page) -> Page: ...
+
+
 # --- one site -------------------------------------------------------------------------------
 
 
@@ -197,8 +207,10 @@ class _SiteCrawl:
         fetcher: Fetcher,
         settings: Settings,
         on_event: Callable[[Event], None] | None,
+        renderer: PageRenderer | None = None,
     ) -> None:
         self.org = org
+        self.renderer = renderer
         self.fetcher = fetcher
         self.settings = settings
         self.on_event = on_event
@@ -216,6 +228,7 @@ class _SiteCrawl:
         self.docs_used = 0
         self.inflight = 0
         self.wake = asyncio.Event()
+        self.shapes: dict[str, set[int]] = {}  # URL pattern (digits as N) -> depths found at
 
     def _fail(self, status: SiteStatus, detail: str) -> None:
         self.status, self.detail = status, detail
@@ -233,12 +246,15 @@ class _SiteCrawl:
         if key in self.seen or not self._allowed(url):
             return
         self.seen.add(key)
+        self.shapes.setdefault(_DIGITS.sub("N", _split(url)[2]), set()).add(depth)
         self.order += 1
         heapq.heappush(self.queue, (depth, self.order, url, found_via))
 
     async def _fetch(self, url: str, depth: int, found_via: str) -> Page:
         async with _gate(self.fetcher, self.settings, url).slot():
             page = await self.fetcher.fetch(url, depth=depth, found_via=found_via)
+        if self.renderer is not None and page.html is not None and page.error is None:
+            page = await self.renderer.maybe_render(page)  # same Page, rendered=True
         self.pages.append(page)
         self.seen.add(_key(page.final_url))
         if self.on_event is not None:
@@ -289,15 +305,17 @@ class _SiteCrawl:
         page = await self._fetch(start, 0, "start")
         self.html_used += 1
         hops = 0
+        visited = {_key(start)}
         while page.error is None and page.html is not None:
             self.sites.add(_site_key(_host(_split(page.final_url)[1])))
             target = meta_refresh(page.html, page.final_url)
             if target is None or _key(target) == _key(page.final_url):
                 break
             hops += 1
-            if hops > self.settings.max_redirects:
+            if hops > self.settings.max_redirects or _key(target) in visited:
                 self._fail(SiteStatus.TOO_MANY_REDIRECTS, f"meta refresh loop at {target}")
                 return None
+            visited.add(_key(target))
             self.seen.add(_key(target))
             page = await self._fetch(target, 0, "start")
             self.html_used += 1
@@ -313,7 +331,7 @@ class _SiteCrawl:
     def _push_links(self, page: Page) -> None:
         if page.html is None or page.error is not None or page.depth >= self.settings.max_depth:
             return
-        for url in page_links(page.html, page.final_url):
+        for url in page_links(page.html, page.final_url)[:MAX_LINKS_PER_PAGE]:
             self._push(url, page.depth + 1, "link")
 
     async def _sitemaps(self, origin: str) -> None:
@@ -384,7 +402,15 @@ class _SiteCrawl:
         text = f"{len(self.pages) - docs} pages, {docs} documents, {failed} failed"
         if timed_out:
             text += f"; stopped at site_timeout ({self.settings.site_timeout:g} s)"
+        trap = self._trap()
+        if trap:
+            text += f"; a possible crawler trap ({trap}), bounded by max_pages and max_depth"
         return text
+
+    def _trap(self) -> str:
+        """The URL pattern found at the most depths, when it looks endless (/page/N, ?month=N)."""
+        deep = [(len(d), s) for s, d in self.shapes.items() if len(d) >= TRAP_DEPTHS and "N" in s]
+        return max(deep)[1][:100] if deep else ""
 
 
 async def crawl_site(
@@ -393,10 +419,15 @@ async def crawl_site(
     settings: Settings,
     *,
     on_event: Callable[[Event], None] | None = None,
+    renderer: PageRenderer | None = None,
 ) -> CrawlResult:
-    """Crawl one site breadth-first. Never raises for the site's own problems."""
+    """Crawl one site breadth-first. Never raises for the site's own problems.
+
+    With a ``renderer``, each HTML page it chooses is replaced by its browser-rendered DOM
+    before its links are followed and its facts extracted.
+    """
     started_at = datetime.now(UTC)
-    crawl = _SiteCrawl(org, fetcher, settings, on_event)
+    crawl = _SiteCrawl(org, fetcher, settings, on_event, renderer)
     timed_out = False
     try:
         async with asyncio.timeout(settings.site_timeout):

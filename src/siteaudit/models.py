@@ -188,6 +188,7 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     weight: float = 1.0
     section: str = ""
+    stale: bool = False  # an annual document that does not name the as-of year
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,3 +283,6 @@ class RunInfo:
     total: int  # organizations in the run
     done: int  # organizations with a stored result
     state: RunState
+    note: str = ""  # what made the run besides a scan: "rescore of run 3", "merge of ..."
+    shard: str = ""  # "K/N" when the run scanned one shard of the registry
+    pages_from: int | None = None  # the run whose stored pages this run was computed from

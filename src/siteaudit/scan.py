@@ -30,7 +30,10 @@ from .models import (
     SiteStarted,
     SiteStatus,
 )
-from .registry import Registry, load_registry
+from .registry import Registry, load_registry, parse_shard
+from .registry import shard as shard_orgs
+from .render.audit import apply_browser, key_pages
+from .render.session import BrowserCheck, BrowserSession
 from .score import score
 from .settings import Settings
 from .store import Store
@@ -104,9 +107,13 @@ def checklists_for_results(results: Iterable[SiteResult], hint: str = AUTO) -> d
 
 
 def site_result(
-    org: Organization, crawl: CrawlResult, checklist: Checklist, as_of: date
+    org: Organization,
+    crawl: CrawlResult,
+    checklist: Checklist,
+    as_of: date,
+    browser: BrowserCheck | None = None,
 ) -> SiteResult:
-    """Pure: turn what the crawler brought back into a scored result."""
+    """Pure: turn what the crawler (and the browser's checks) brought back into a scored result."""
     facts = tuple(extract(page) for page in crawl.pages if page.error is None)
     home = crawl.html_pages[0].final_url if crawl.html_pages else org.url
     evaluation = evaluate(
@@ -117,6 +124,12 @@ def site_result(
         as_of=as_of,
         region=org.country or None,
     )
+    if browser is not None:
+        evaluation = apply_browser(
+            evaluation, facts, browser.audit, key_urls=browser.key_urls, why_not=browser.why_not
+        )
+    else:
+        evaluation = apply_browser(evaluation, facts, None)
     reachable = crawl.status is SiteStatus.OK
     scores = score(evaluation, checklist, as_of=as_of, reachable=reachable)
     return SiteResult(
@@ -158,12 +171,21 @@ async def check_site(
     as_of: date,
     on_event: Listener = _ignore,
     debug: bool = False,
+    browser: BrowserSession | None = None,
 ) -> tuple[SiteResult, CrawlResult | None]:
-    """Crawl and evaluate one site. Never raises for the site's own problems."""
+    """Crawl and evaluate one site. Never raises for the site's own problems.
+
+    With a ``browser``, script-built pages are rendered while crawling, and the key pages
+    get axe-core and the low-vision check."""
     on_event(SiteStarted(org))
     try:
-        crawl = await crawl_site(org, fetcher, settings, on_event=on_event)
+        crawl = await crawl_site(org, fetcher, settings, on_event=on_event, renderer=browser)
         result = site_result(org, crawl, checklist, as_of)
+        if browser is not None and crawl.status is SiteStatus.OK and crawl.html_pages:
+            home = crawl.html_pages[0].final_url
+            urls = key_pages(result.findings, home, settings.a11y_pages)
+            checked = await browser.check(org.id, urls)
+            result = site_result(org, crawl, checklist, as_of, checked)
     except (KeyboardInterrupt, asyncio.CancelledError):
         raise
     except Exception as exc:
@@ -182,10 +204,16 @@ class ScanPlan:
     organizations: tuple[Organization, ...]
     skipped_rows: tuple[str, ...]  # problems of rows left out with --skip-invalid
     resolver: ChecklistResolver
+    shard: str = ""  # "K/N" when only that shard of the registry is scanned
 
 
-def plan_scan(registry_path: Path, checklist: str, *, skip_invalid: bool) -> ScanPlan:
-    """Read and validate the registry; refuse it when it has errors, unless skip_invalid."""
+def plan_scan(
+    registry_path: Path, checklist: str, *, skip_invalid: bool, shard: str | None = None
+) -> ScanPlan:
+    """Read and validate the registry; refuse it when it has errors, unless skip_invalid.
+
+    ``shard="K/N"`` keeps only the organizations of shard K (by a hash of the id, so every
+    machine given the same registry and N splits it the same way)."""
     registry = load_registry(registry_path)
     resolver = ChecklistResolver(checklist)
     problems = [str(p) for p in registry.errors]
@@ -204,9 +232,14 @@ def plan_scan(registry_path: Path, checklist: str, *, skip_invalid: bool) -> Sca
             "to scan the valid rows only)",
             problems=tuple(problems),
         )
-    if not orgs:
+    shard_text = ""
+    if shard is not None:
+        k, n = parse_shard(shard)
+        orgs = list(shard_orgs(orgs, k, n))
+        shard_text = f"{k}/{n}"
+    if not orgs and not shard_text:  # an empty shard is fine: its run has no sites
         raise InputError(f"{registry_path}: no organization to scan")
-    return ScanPlan(registry, tuple(orgs), tuple(problems), resolver)
+    return ScanPlan(registry, tuple(orgs), tuple(problems), resolver, shard_text)
 
 
 def open_run(
@@ -220,7 +253,7 @@ def open_run(
 ) -> tuple[RunInfo, set[str]]:
     """Start a new run, or find the unfinished one to resume and what it already holds."""
     if resume:
-        run = store.unfinished_run(plan.registry.sha256)
+        run = store.unfinished_run(plan.registry.sha256, plan.shard)
         if run is None:
             raise ScanError(
                 f"nothing to resume: no unfinished run of {plan.registry.path} in the store; "
@@ -234,6 +267,7 @@ def open_run(
         as_of=as_of,
         total=len(plan.organizations),
         settings=settings.model_dump(mode="json"),
+        shard=plan.shard,
     )
     return run, set()
 
@@ -247,7 +281,7 @@ async def _scan(
     on_event: Listener,
     debug: bool,
 ) -> None:
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings) as fetcher, BrowserSession.open(settings) as browser:
 
         async def worker() -> None:
             for org in orgs:  # a shared iterator: each worker pulls the next organization
@@ -260,6 +294,7 @@ async def _scan(
                     as_of=run.as_of,
                     on_event=on_event,
                     debug=debug,
+                    browser=browser,
                 )
                 store.save_site(run.id, result, crawl.pages if crawl is not None else ())
                 on_event(SiteFinished(result))
@@ -328,9 +363,16 @@ def check_one(
     checklist = resolver.for_org(org)
 
     async def go() -> SiteResult:
-        async with Fetcher(settings) as fetcher:
+        async with Fetcher(settings) as fetcher, BrowserSession.open(settings) as browser:
             result, _ = await check_site(
-                org, checklist, fetcher, settings, as_of=as_of, on_event=on_event, debug=debug
+                org,
+                checklist,
+                fetcher,
+                settings,
+                as_of=as_of,
+                on_event=on_event,
+                debug=debug,
+                browser=browser,
             )
             return result
 

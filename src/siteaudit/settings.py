@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +51,23 @@ class Settings(BaseSettings):
         (), description="Non-public networks (CIDR) the scanner may connect to."
     )
     ca_bundle: str | None = Field(None, description="Extra CA bundle (PEM) to trust.")
+    render: Literal["auto", "never", "always"] = Field(
+        "auto",
+        description="Render pages in a browser: auto (script-built pages and the accessibility "
+        "checks of the key pages), never (HTTP only), always (every page).",
+    )
+    browser_path: str | None = Field(
+        None, description="Chromium to use; default: SITEAUDIT_BROWSER, Playwright's, the system's."
+    )
+    browser_contexts: int = Field(2, ge=1, le=16, description="Browser tabs in use at once.")
+    render_timeout: float = Field(30.0, gt=0, description="Seconds for one page in the browser.")
+    a11y_pages: tuple[str, ...] = Field(
+        ("home", "contacts.page", "feedback.channel", "a11y.low_vision"),
+        description="Key pages for axe-core: 'home' and item ids whose found page is checked.",
+    )
+    screenshots_dir: str | None = Field(
+        None, description="Keep PNG screenshots of the key pages here (--screenshots)."
+    )
 
     @field_validator("allow_networks")
     @classmethod

@@ -4,8 +4,13 @@ Results are written per site as they finish, one transaction per site, so an int
 keeps what it did and ``scan --resume`` continues the run without refetching finished sites.
 
 Datetimes are kept as ISO-8601 UTC text, dates as ISO text. The schema is versioned with
-``PRAGMA user_version`` and migrated when the store opens. Page bodies are not kept yet
-(``pages.body`` is a nullable column left for them).
+``PRAGMA user_version`` and migrated when the store opens. HTML page bodies are kept
+zlib-compressed in ``pages.body`` (schema 2), so ``siteaudit rescore`` can re-evaluate a run
+without crawling; documents have none.
+
+Schema 2 adds ``runs.note`` (what made the run: "rescore of run 3", "merge of ..."),
+``runs.shard`` ("K/N" or ""), ``runs.pages_from`` (the run whose stored pages this run was
+computed from, for rescored runs) and ``pages.encoding``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import html
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
@@ -38,7 +44,7 @@ from .models import (
     SiteStatus,
 )
 
-__all__ = ["SCHEMA_VERSION", "PageRecord", "Store", "page_title"]
+__all__ = ["SCHEMA_VERSION", "PageRecord", "Store", "compress_body", "page_title"]
 
 #: One tuple of statements per schema version; the store applies the missing ones on open.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -74,9 +80,15 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             size INTEGER NOT NULL, fetched_at TEXT NOT NULL, title TEXT NOT NULL,
             error TEXT, error_detail TEXT NOT NULL, rendered INTEGER NOT NULL,
             found_via TEXT NOT NULL, depth INTEGER NOT NULL,
-            body BLOB,  -- not written yet: room for compressed bodies (rescoring)
+            body BLOB,  -- zlib of the decoded HTML (UTF-8) from schema 2 on
             PRIMARY KEY (run_id, org_id, position),
             FOREIGN KEY (run_id, org_id) REFERENCES sites (run_id, org_id) ON DELETE CASCADE)""",
+    ),
+    (
+        "ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE runs ADD COLUMN shard TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE runs ADD COLUMN pages_from INTEGER",
+        "ALTER TABLE pages ADD COLUMN encoding TEXT",
     ),
 )
 
@@ -92,7 +104,7 @@ _FINDING_FIELDS = ("item_id", "outcome", "reason", "weight", "section")
 _FINDING_COLUMNS = ("run_id", "org_id", "position", *_FINDING_FIELDS, "evidence")
 _RUN_COLUMNS = (
     "id, started_at, finished_at, registry, registry_hash, checklist, as_of, total, state, "
-    "(SELECT COUNT(*) FROM sites WHERE sites.run_id = runs.id) AS done"
+    "note, shard, pages_from, (SELECT COUNT(*) FROM sites WHERE sites.run_id = runs.id) AS done"
 )
 _TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _TITLE_MAX = 500
@@ -186,15 +198,19 @@ class Store:
         as_of: date,
         total: int,
         settings: Mapping[str, object],
+        shard: str = "",
+        note: str = "",
+        pages_from: int | None = None,
     ) -> RunInfo:
         """Record a new run in state ``running`` and return it."""
         blob = json.dumps(dict(settings), default=str, ensure_ascii=False, sort_keys=True)
         columns = ("started_at", "registry", "registry_hash", "checklist", "as_of", "total")
         values = (_dt(_now()), registry, registry_hash, checklist, as_of.isoformat(), total)
+        extra = ("state", "settings", "shard", "note", "pages_from")
         with self._transaction():
             cursor = self._db.execute(
-                _insert("runs", (*columns, "state", "settings")),
-                (*values, RunState.RUNNING.value, blob),
+                _insert("runs", (*columns, *extra)),
+                (*values, RunState.RUNNING.value, blob, shard, note, pages_from),
             )
         assert cursor.lastrowid is not None
         return self.run(cursor.lastrowid)
@@ -249,13 +265,18 @@ class Store:
         found = self._runs(f"{where} ORDER BY id DESC LIMIT 1", ())
         return found[0] if found else None
 
-    def unfinished_run(self, registry_hash: str | None = None) -> RunInfo | None:
-        """The newest running or interrupted run (of that registry when a hash is given)."""
+    def unfinished_run(
+        self, registry_hash: str | None = None, shard: str | None = None
+    ) -> RunInfo | None:
+        """The newest running or interrupted run (of that registry and shard when given)."""
         where = "WHERE state IN ('running', 'interrupted')"
         params: tuple[object, ...] = ()
         if registry_hash is not None:
             where += " AND registry_hash = ?"
             params = (registry_hash,)
+        if shard is not None:
+            where += " AND shard = ?"
+            params = (*params, shard)
         found = self._runs(f"{where} ORDER BY id DESC LIMIT 1", params)
         return found[0] if found else None
 
@@ -278,24 +299,35 @@ class Store:
 
     def save_site(self, run_id: int, result: SiteResult, pages: Sequence[Page] = ()) -> None:
         """Store one site's result and pages in one transaction, replacing an earlier one."""
-        org_id = result.org.id
+        self.save_sites(run_id, [(result, pages)])
+
+    def save_sites(self, run_id: int, items: Iterable[tuple[SiteResult, Sequence[Page]]]) -> None:
+        """Store many sites' results and pages in one transaction (rescore, merge)."""
         with self._transaction():
             if self._db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-                raise ScanError(f"{self.path}: there is no run {run_id} to save {org_id!r} in")
-            # The findings and pages of an earlier result go with it (ON DELETE CASCADE).
-            self._db.execute("DELETE FROM sites WHERE run_id = ? AND org_id = ?", (run_id, org_id))
-            self._db.execute(_insert("sites", _SITE_COLUMNS), _site_values(run_id, result))
-            self._db.executemany(
-                _insert("findings", _FINDING_COLUMNS),
-                (
-                    (run_id, org_id, position, *_values(f, _FINDING_FIELDS), _evidence_json(f))
-                    for position, f in enumerate(result.findings)
-                ),
-            )
-            self._db.executemany(
-                _insert("pages", ("run_id", "org_id", "position", *_PAGE_FIELDS)),
-                ((run_id, org_id, position, *_page_values(p)) for position, p in enumerate(pages)),
-            )
+                raise ScanError(f"{self.path}: there is no run {run_id} to save results in")
+            for result, pages in items:
+                self._save_site(run_id, result, pages)
+
+    def _save_site(self, run_id: int, result: SiteResult, pages: Sequence[Page]) -> None:
+        org_id = result.org.id
+        # The findings and pages of an earlier result go with it (ON DELETE CASCADE).
+        self._db.execute("DELETE FROM sites WHERE run_id = ? AND org_id = ?", (run_id, org_id))
+        self._db.execute(_insert("sites", _SITE_COLUMNS), _site_values(run_id, result))
+        self._db.executemany(
+            _insert("findings", _FINDING_COLUMNS),
+            (
+                (run_id, org_id, position, *_values(f, _FINDING_FIELDS), _evidence_json(f))
+                for position, f in enumerate(result.findings)
+            ),
+        )
+        self._db.executemany(
+            _insert("pages", ("run_id", "org_id", "position", *_PAGE_FIELDS, "encoding", "body")),
+            (
+                (run_id, org_id, position, *_page_values(p), p.encoding, compress_body(p.html))
+                for position, p in enumerate(pages)
+            ),
+        )
 
     def iter_results(self, run_id: int) -> Iterator[SiteResult]:
         """Stream the run's results in registry order; findings are read per site."""
@@ -319,6 +351,76 @@ class Store:
             finally:
                 sites.close()
 
+    def org_ids(self, run_id: int) -> list[str]:
+        """The organization ids with a stored result, in registry order."""
+        with self._guard():
+            cursor = self._db.execute(
+                "SELECT org_id FROM sites WHERE run_id = ? ORDER BY row, org_id", (run_id,)
+            )
+            return [row["org_id"] for row in cursor]
+
+    def iter_results_of(self, run_id: int, org_ids: Sequence[str]) -> Iterator[SiteResult]:
+        """The stored results of these organizations of a run (those that have one)."""
+        for org_id in org_ids:
+            with self._guard():
+                site = self._db.execute(
+                    f"SELECT {_select(_SITE_COLUMNS)} FROM sites WHERE run_id = ? AND org_id = ?",
+                    (run_id, org_id),
+                ).fetchone()
+                if site is None:
+                    continue
+                findings = self._db.execute(
+                    f"SELECT {_select(_FINDING_COLUMNS)} FROM findings"
+                    " WHERE run_id = ? AND org_id = ? ORDER BY position",
+                    (run_id, org_id),
+                ).fetchall()
+            yield _site_result(site, tuple(_finding(row) for row in findings))
+
+    def copy_results(self, source: Path, run_id: int, pages_run: int, into: int) -> int:
+        """Copy a run's results, findings and pages from another store file into run ``into``
+        of this one (``siteaudit merge``); returns the sites copied. ScanError when an
+        organization of that run already has a result in ``into``."""
+        cols = {
+            "sites": _SITE_COLUMNS,
+            "findings": _FINDING_COLUMNS,
+            "pages": ("run_id", "org_id", "position", *_PAGE_FIELDS, "encoding", "body"),
+        }
+        with self._guard():
+            self._db.execute("ATTACH DATABASE ? AS src", (str(source),))
+        try:
+            with self._transaction():
+                clash = self._db.execute(
+                    "SELECT org_id FROM src.sites WHERE run_id = ? AND org_id IN"
+                    " (SELECT org_id FROM main.sites WHERE run_id = ?) LIMIT 1",
+                    (run_id, into),
+                ).fetchone()
+                if clash is not None:
+                    raise ScanError(
+                        f"{source}: organization {clash['org_id']!r} is also in another input; "
+                        "merge the stores of disjoint shards only"
+                    )
+                for table, columns in cols.items():
+                    rest = ", ".join(columns[1:])
+                    from_run = pages_run if table == "pages" else run_id
+                    self._db.execute(
+                        f"INSERT INTO main.{table} (run_id, {rest}) SELECT ?, {rest}"
+                        f" FROM src.{table} WHERE run_id = ? AND org_id IN"
+                        " (SELECT org_id FROM src.sites WHERE run_id = ?)",
+                        (into, from_run, run_id),
+                    )
+                copied: int = self._db.execute(
+                    "SELECT COUNT(*) FROM src.sites WHERE run_id = ?", (run_id,)
+                ).fetchone()[0]
+        finally:
+            with self._guard():
+                self._db.execute("DETACH DATABASE src")
+        return copied
+
+    def delete_run(self, run_id: int) -> None:
+        """Remove a run with its results and pages (a rescore or merge that failed half-way)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
     def site_pages(self, run_id: int, org_id: str) -> list[PageRecord]:
         """The pages stored for one site of a run, in the order they were saved."""
         with self._guard():
@@ -328,6 +430,25 @@ class Store:
                 (run_id, org_id),
             )
             return [_page_record(row) for row in cursor]
+
+    def stored_pages(self, run_id: int, org_id: str) -> list[Page]:
+        """The pages of one site rebuilt with their HTML (``html`` is None where no body was
+        kept: documents, failed pages, and runs stored before schema 2)."""
+        with self._guard():
+            cursor = self._db.execute(
+                f"SELECT {_select(_PAGE_FIELDS)}, encoding, body FROM pages"
+                " WHERE run_id = ? AND org_id = ? ORDER BY position",
+                (run_id, org_id),
+            )
+            return [_stored_page(row) for row in cursor]
+
+    def has_bodies(self, run_id: int) -> bool:
+        """True when some HTML page of the run was stored with its body (schema 2 scans)."""
+        with self._guard():
+            row = self._db.execute(
+                "SELECT 1 FROM pages WHERE run_id = ? AND body IS NOT NULL LIMIT 1", (run_id,)
+            ).fetchone()
+        return row is not None
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -403,6 +524,19 @@ class Store:
 
 
 # --- conversions ---------------------------------------------------------------------------
+
+
+def compress_body(markup: str | None) -> bytes | None:
+    """The decoded HTML as the store keeps it: zlib of its UTF-8 (None when there is none)."""
+    if markup is None:
+        return None
+    return zlib.compress(markup.encode("utf-8", "surrogatepass"), 6)
+
+
+def _decompress_body(blob: bytes | None) -> str | None:
+    if blob is None:
+        return None
+    return zlib.decompress(blob).decode("utf-8", "surrogatepass")
 
 
 def page_title(markup: str | None) -> str:
@@ -562,6 +696,27 @@ def _page_record(row: sqlite3.Row) -> PageRecord:
     )
 
 
+def _stored_page(row: sqlite3.Row) -> Page:
+    error = row["error"]
+    return Page(
+        url=row["url"],
+        final_url=row["final_url"],
+        status_code=row["status_code"],
+        fetched_at=datetime.fromisoformat(row["fetched_at"]),
+        depth=row["depth"],
+        kind=PageKind(row["kind"]),
+        content_type=row["content_type"],
+        html=_decompress_body(row["body"]),
+        encoding=row["encoding"],
+        content_hash=row["content_hash"],
+        size=row["size"],
+        error=SiteStatus(error) if error is not None else None,
+        error_detail=row["error_detail"],
+        rendered=bool(row["rendered"]),
+        found_via=row["found_via"],
+    )
+
+
 def _run_info(row: sqlite3.Row) -> RunInfo:
     return RunInfo(
         id=row["id"],
@@ -574,4 +729,7 @@ def _run_info(row: sqlite3.Row) -> RunInfo:
         total=row["total"],
         done=row["done"],
         state=RunState(row["state"]),
+        note=row["note"],
+        shard=row["shard"],
+        pages_from=row["pages_from"],
     )

@@ -168,7 +168,7 @@ def test_page_require_checks_the_target_text() -> None:
     assert one(rule, real).outcome is P
     placeholder = [page("/", links=links), page("/doctors/", text="Страница в разработке")]
     f = one(rule, placeholder)
-    assert f.outcome is A and "does not match" in f.reason
+    assert f.outcome is A and "placeholder: 'Страница в разработке'" in f.reason
     unread = [page("/", links=links)]
     f = one(rule, unread)
     assert f.outcome is U and "not read" in f.reason
@@ -609,3 +609,167 @@ def test_slugs_must_start_a_word_of_the_path() -> None:
     assert one(rule, [page("/", links=(link("/besplatnaya-pomoshch/", "Помощь"),))]).outcome is A
     assert one(rule, [page("/", links=(link("/uslugi/platnye.html", "Услуги"),))]).outcome is P
     assert one(rule, [page("/", links=(link("/nashi_platnye/", "Услуги"),))]).outcome is P
+
+
+# --- validated values, word starts, own-host slugs, placeholders ------------------------
+
+REGID = item("org.details", {"kind": "regid", "types": ["ogrn", "inn"]})
+
+
+def test_regid_needs_a_valid_check_digit_and_says_which_was_wrong() -> None:
+    good = [page("/", text="ГБУЗ «ГКБ № 1», ОГРН 1027700132195, ИНН 7707083893")]
+    f = run([REGID], good)["org.details"]
+    assert f.outcome is P and "ОГРН 1027700132195 with a valid check digit" in f.reason
+    assert f.evidence[0].url == url("/")
+    bad = [page("/", text="ОГРН 1025201234567, ИНН 5263012345")]
+    f = run([REGID], bad)["org.details"]
+    assert f.outcome is A and "ОГРН 1025201234567, ИНН 5263012345: wrong" in f.reason
+    f = run([REGID], [page("/", text="реквизиты: ИНН, ОГРН и т.д.")])["org.details"]
+    assert f.outcome is A and "no labelled ОГРН/ИНН" in f.reason
+    kz = item("org.details", {"kind": "regid", "types": ["bin"]})
+    assert run([kz], [page("/", text="БСН/БИН 990140000483")])["org.details"].outcome is P
+    loose = item("org.details", {"kind": "regid", "types": ["inn"], "valid": False})
+    assert run([loose], bad)["org.details"].outcome is P
+
+
+def test_licence_rule_reads_both_forms() -> None:
+    lic = item("org.license", {"kind": "licence"})
+    f = run([lic], [page("/", text="Лицензия Л041-01137-77/00123456 от 12.03.2021")])
+    assert f["org.license"].outcome is P and "Л041-01137-77/00123456" in f["org.license"].reason
+    f = run([lic], [page("/", text="лицензия № 123")])
+    assert f["org.license"].outcome is A and "ЛО-77-01-012345" in f["org.license"].reason
+
+
+def test_short_synonyms_match_at_word_starts_only() -> None:
+    from siteaudit.evaluate.match import SynonymMatcher, match_synonym
+
+    assert match_synonym("порядок рассмотрения обращений", ("смо",)) is None
+    assert SynonymMatcher(("смо",))("порядок рассмотрения обращений") is None
+    assert match_synonym("список смо", ("смо",)) == "смо"
+    assert match_synonym("наши контакты", ("контакты",)) == "контакты"
+
+
+def test_slugs_on_links_to_other_hosts_do_not_count() -> None:
+    links = (link("https://minzdrav.example/contacts/", "Министерство"),)
+    f = run([CONTACTS], [page("/", links=links, text="Главная")])["contacts.page"]
+    assert f.outcome is A
+    own = (link("/o-nas/kontakty/", "О нас"),)
+    f = run([CONTACTS], [page("/", links=own, text="Главная")])["contacts.page"]
+    assert f.outcome is P and 'slug "kontakty"' in f.reason
+
+
+MENU = "Главная\nВрачи\nКонтакты\nг. Москва, ул. Ленина, 1"
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ("Text here....", "placeholder: 'Text here....'"),
+        ("Lorem ipsum dolor sit amet", "placeholder: 'Lorem ipsum'"),
+        ("Раздел в разработке", "placeholder: 'Раздел в разработке'"),
+        ("", "placeholder: an empty page"),
+    ],
+)
+def test_placeholder_pages_do_not_count(body: str, why: str) -> None:
+    links = (link("/vrachi/", "Врачи"), link("/kontakty/", "Контакты"))
+    facts = [
+        page("/", links=links, text=f"{MENU}\nДобро пожаловать в нашу больницу"),
+        page("/kontakty/", links=links, text=f"{MENU}\nКонтакты\nТелефон +7 495 123-45-67"),
+        page("/vrachi/", links=links, title="Врачи", text=f"{MENU}\nВрачи\n{body}".strip()),
+    ]
+    doctors = item("staff.doctors", {"kind": "page", "synonyms": ["Врачи"]})
+    f = run([doctors, CONTACTS], facts)
+    assert f["staff.doctors"].outcome is A and why in f["staff.doctors"].reason
+    assert f["contacts.page"].outcome is P
+
+
+def test_an_empty_page_with_a_document_or_a_scan_counts() -> None:
+    links = (link("/license/", "Лицензия"), link("/kontakty/", "Контакты"))
+    doc = (*links, link("/files/license.pdf", "license.pdf"))
+    facts = [
+        page("/", links=links, text=MENU, html="<img src=logo.png>"),
+        page("/kontakty/", links=links, text=f"{MENU}\nТелефон", html="<img src=logo.png>"),
+        page("/license/", links=doc, title="Лицензия", text=MENU, html="<img src=logo.png>"),
+    ]
+    lic = item("org.license", {"kind": "page", "synonyms": ["Лицензия"], "documents": False})
+    assert run([lic], facts)["org.license"].outcome is P
+    scans = "<img src=logo.png><img src=license-1.jpg>"
+    facts[2] = page("/license/", links=links, title="Лицензия", text=MENU, html=scans)
+    assert run([lic], facts)["org.license"].outcome is P
+
+
+def test_news_date_reads_the_listings_later_pages() -> None:
+    later = [
+        page("/press/?PAGEN_1=2", dates=(FoundDate(date(2026, 2, 25), "25.02.2026 новость"),)),
+        page("/press/page/3/", dates=(FoundDate(date(2026, 2, 26), "26.02.2026 новость"),)),
+        page("/other/?start=10", dates=(FoundDate(date(2026, 2, 28), "28.02.2026 акция"),)),
+    ]
+    ev = evaluate(
+        checklist(NEWS, FRESH),
+        news_site(date(2025, 12, 1), extra=later),
+        status=SiteStatus.OK,
+        home_url=HOME,
+        as_of=AS_OF,
+    )
+    assert ev.newest_news == date(2026, 2, 26) and ev.newest_news_url == url("/press/page/3/")
+
+
+def test_a_language_home_with_a_news_block_is_not_the_news_section() -> None:
+    block = page("/ru/", h1=("Новости & Блог",), dates=(FoundDate(date(2026, 2, 1), "01.02.2026"),))
+    other = page("/ru/static/paid/", dates=(FoundDate(date(2026, 2, 27), "27.02.2026 договор"),))
+    ev = evaluate(
+        checklist(NEWS, FRESH),
+        [page("/", links=(link("/ru/", "Русский"),)), block, other],
+        status=SiteStatus.OK,
+        home_url=HOME,
+        as_of=AS_OF,
+    )
+    assert ev.newest_news == date(2026, 2, 1)  # the block's own date, not the contract's
+
+
+ANNUAL = item(
+    "guarantees.program",
+    {"kind": "page", "synonyms": ["Программа госгарантий"]},
+    annual=True,
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "stale", "why"),
+    [
+        ("Программа госгарантий на 2026 год", False, ""),
+        (
+            "Программа госгарантий на 2024 год и на плановый период 2025 и 2026 годов",
+            True,
+            "stale: names 2024, not 2026",
+        ),
+        ("Программа госгарантий (утв. 29.12.2025)", False, ""),  # no year named: not flagged
+        ("Программа госгарантий на 2025–2027 годы", False, ""),
+    ],
+)
+def test_annual_documents_that_do_not_name_the_year_are_stale(
+    label: str, stale: bool, why: str
+) -> None:
+    facts = [page("/", links=(link("/docs/pgg.pdf", label),), text="Главная")]
+    f = run([ANNUAL], facts, as_of=date(2026, 11, 23))["guarantees.program"]
+    assert (
+        f.outcome is P
+        and f.stale is stale
+        and (why in f.reason if why else "stale" not in f.reason)
+    )
+
+
+def test_news_date_also_reads_the_directors_blog() -> None:
+    blog = item("blog.director", {"kind": "page", "synonyms": ["Блог главного врача"]})
+    fresh = item(
+        "news.fresh", {"kind": "news_date", "on": "news.section", "also": ["blog.director"]}
+    )
+    facts = [
+        page("/", links=(link("/press/", "Новости"), link("/blog/", "Блог главного врача"))),
+        page("/press/", dates=(FoundDate(date(2025, 12, 1), "01.12.2025 новость"),)),
+        page("/blog/", dates=(FoundDate(date(2026, 2, 27), "27.02.2026 запись"),)),
+    ]
+    ev = evaluate(
+        checklist(NEWS, blog, fresh), facts, status=SiteStatus.OK, home_url=HOME, as_of=AS_OF
+    )
+    assert ev.newest_news == date(2026, 2, 27) and ev.newest_news_url == url("/blog/")

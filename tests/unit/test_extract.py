@@ -495,3 +495,41 @@ def test_indentation_does_not_push_the_footer_past_the_text_cap() -> None:
     facts = facts_of(body)
     assert facts.emails == ("info@gkb1.ru",)
     assert facts.text == "Почта: info@gkb1.ru"
+
+
+def test_emails_assembled_by_inline_javascript_count() -> None:
+    facts = facts_of(
+        "<p>Почта: <script>document.write('info' + '@' + 'gkb1.ru');</script></p>"
+        '<script>var a = "pri" + "em" + "@gkb1" + ".ru"; el.href = "mailto:" + a;</script>'
+        "<script>var s = 'a' + 'b';</script>",
+    )
+    assert set(facts.emails) == {"info@gkb1.ru", "priem@gkb1.ru"}
+
+
+def test_author_and_developer_addresses_are_not_the_organizations() -> None:
+    facts = facts_of(
+        "<p>E-mail: info@gkb1.ru</p><footer>Разработка сайта: studio@webmaster.ru</footer>"
+        '<a href="mailto:dev@jabbam.net">dev</a>',
+        head='<meta name="author" content="Alex, dev@jabbam.net">',
+    )
+    assert facts.emails == ("info@gkb1.ru",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Сертификат действителен до 31.12.2026",
+        "срок действия: с 01.02.2024 по 01.02.2029",
+        "Сертификат 2029 жылғы 1 ақпанға дейін жарамды",
+        "Акция продлится до 30 ноября 2025 г.",
+    ],
+)
+def test_validity_dates_are_not_publication_dates(text: str) -> None:
+    assert find_dates(text) == ()
+
+
+def test_kazakh_and_russian_publication_dates() -> None:
+    found = [
+        d.value for d in find_dates("14 қазан 2025 ж. жаңалық; 2025 жылғы 15 қазан; 16.10.2025")
+    ]
+    assert found == [date(2025, 10, 14), date(2025, 10, 15), date(2025, 10, 16)]

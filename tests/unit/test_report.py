@@ -376,7 +376,7 @@ def test_every_org_has_a_page_and_the_index_links_to_it(tmp_path: Path) -> None:
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_language_renders_accessible_pages(tmp_path: Path, lang: str) -> None:
     write_reports(tmp_path, RUN, _results, CHECKLISTS, lang=lang, formats=[ReportFormat.HTML])
-    text = i18n.catalogue(lang)
+    title = i18n.gettext_for(lang, "Audit of medical organization websites")
     pages = [tmp_path / "index.html", *sorted((tmp_path / "orgs").iterdir())]
     for page in pages:
         tree = _html(page)
@@ -389,12 +389,12 @@ def test_every_language_renders_accessible_pages(tmp_path: Path, lang: str) -> N
             for n in tree.css("script, link, img")
         )
     index = _html(tmp_path / "index.html")
-    assert text["report_title"] in index.css_first("h1").text()
-    day = "2026-11-20" if lang == "en" else "20.11.2026"
+    assert title in index.css_first("h1").text()
+    day = "20 Nov 2026" if lang == "en" else "20.11.2026"
     assert day in index.css_first("#orgs tbody").text()
     gkb1 = _html(tmp_path / "orgs" / "gkb1.html")
     titles = [h2.text() for h2 in gkb1.css("h2")]
-    assert titles[1:] == [f"Section {s} ({lang})" for s in ("news", "general", "contacts")]
+    assert titles[-3:] == [f"Section {s} ({lang})" for s in ("news", "general", "contacts")]
     badges = [b.text() for b in gkb1.css(".items .badge")]
     assert badges == [
         i18n.outcome_label(o, lang) for o in (Outcome.UNKNOWN, Outcome.PRESENT, Outcome.ABSENT)
@@ -490,11 +490,8 @@ def test_org_filename_is_injective_and_bounded() -> None:
     assert all(len(n.encode()) <= 255 and "/" not in n for n in names)
 
 
-def test_catalogue_is_complete_in_every_language() -> None:
-    keys = set(i18n.catalogue("en"))
+def test_every_status_and_outcome_has_a_label_in_every_language() -> None:
     for lang in i18n.LANGUAGES:
-        assert set(i18n.catalogue(lang)) == keys
-        assert all(i18n.catalogue(lang).values())
         for status in SiteStatus:
             assert i18n.status_label(status, lang)
             assert bool(i18n.status_hint(status, lang)) == (status is not SiteStatus.OK)
@@ -506,6 +503,6 @@ def test_dates_are_localised() -> None:
     day = date(2026, 3, 1)
     assert i18n.format_date(day, "ru") == "01.03.2026"
     assert i18n.format_date(day, "kk") == "01.03.2026"
-    assert i18n.format_date(day, "en") == "2026-03-01"
-    assert i18n.format_datetime(NOW, "en") == "2026-11-23 09:30 UTC"
+    assert i18n.format_date(day, "en") == "1 Mar 2026"
+    assert i18n.format_datetime(NOW, "en") == "23 Nov 2026 09:30 UTC"
     assert i18n.format_number(12.345, "ru") == "12,3"

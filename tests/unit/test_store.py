@@ -93,7 +93,7 @@ def test_new_store_creates_folder_schema_and_wal(db_path: Path) -> None:
     assert db_path.is_file()
     raw = sqlite3.connect(db_path)
     try:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"runs", "sites", "findings", "pages"} <= tables
@@ -233,7 +233,8 @@ def test_pages_are_recorded_with_title_and_without_body(store: Store, db_path: P
     assert store.site_pages(run.id, "someone-else") == []
     raw = sqlite3.connect(db_path)
     try:
-        assert raw.execute("SELECT COUNT(*) FROM pages WHERE body IS NOT NULL").fetchone()[0] == 0
+        # HTML bodies are kept compressed (schema 2); documents and failed pages have none.
+        assert raw.execute("SELECT COUNT(*) FROM pages WHERE body IS NOT NULL").fetchone()[0] == 1
     finally:
         raw.close()
 

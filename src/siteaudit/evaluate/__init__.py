@@ -36,6 +36,11 @@ Rule semantics (the YAML schema is in checklist.py):
   a page under 2 %.
 - ``any`` / ``all``: present if any / all children are; unknown beats absent in ``any``,
   absent beats unknown in ``all``.
+
+An item with ``annual: true`` (a state-guarantee programme, a price list) that is present
+but whose evidence, found pages (title, headings, document links) and URLs do not name the
+as-of year stays present (completeness counts it) and is flagged: ``Finding.stale`` is
+true and the reason ends with "stale: names 2024, not 2026" (or "names no year").
 """
 
 from __future__ import annotations
@@ -45,7 +50,8 @@ from datetime import date
 
 from ..checklist import Checklist
 from ..models import Evaluation, Finding, PageFacts, SiteStatus
-from .match import MAX_EVIDENCE, U
+from .annual import staleness
+from .match import MAX_EVIDENCE, P, U
 from .site import Site
 
 __all__ = ["evaluate"]
@@ -70,18 +76,22 @@ def evaluate(
                 for item in items
             )
         )
-    site = Site(checklist, facts, home_url=home_url, as_of=as_of, region=region)
+    site = Site(checklist.as_of(as_of), facts, home_url=home_url, as_of=as_of, region=region)
     findings = []
     for item in items:
         result = site.result(item.id)
+        stale = None
+        if item.annual and result.outcome is P:
+            stale = staleness(result, site.by_key, as_of.year)
         findings.append(
             Finding(
                 item_id=item.id,
                 outcome=result.outcome,
-                reason=result.reason,
+                reason=result.reason if stale is None else f"{result.reason}; {stale}",
                 evidence=result.evidence[:MAX_EVIDENCE],
                 weight=item.weight,
                 section=item.section,
+                stale=stale is not None,
             )
         )
     newest, newest_url = site.newest if site.newest else (None, "")

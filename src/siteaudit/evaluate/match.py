@@ -27,10 +27,26 @@ KAZAKH_STRONG_RATE = 0.05  # on pages not marked
 PHONE_PREFIXES: dict[str, tuple[str, ...]] = {"RU": ("+7",), "KZ": ("+7",)}
 #: Template and developer addresses that are nobody's contact address.
 JUNK_EMAIL = re.compile(
-    r"^(test|example|user|name|your|yourname)@|@(example|domain)\.|no-?reply|donotreply"
+    r"^(test|example|user|name|your|yourname|email|e-mail|login|username)@"
+    r"|@(example|domain|site|yoursite|yourdomain|mysite|email|test)\.|no-?reply|donotreply"
     r"|@sentry\.|wixpress\.com$",
     re.IGNORECASE,
 )
+#: Text that stands in for content that is not there yet.
+PLACEHOLDER = re.compile(
+    r"(?:lorem ipsum|(?<!\w)text here|(?<!\w)(?:your|some) text here|здесь (?:будет|может быть) "
+    r"(?:текст|размещ|информац)|(?:раздел|страница|сайт)\w* (?:находится )?в (?:стадии )?"
+    r"разработк|(?:раздел|страница)\w* (?:наполняется|в процессе наполнения)"
+    r"|информаци\w* (?:будет|появится) (?:размещена |опубликована )?(?:позже|в ближайшее время)"
+    r"|(?:бөлім|бет)\w* (?:әзірлену|әзірленуде|толтырылуда)|coming soon|under construction)"
+    r"\w*(?:\.{2,}|…)?",
+    re.IGNORECASE,
+)
+#: Letters and digits of its own (besides its heading and the lines it shares with other
+#: pages) an HTML page needs not to count as empty.
+MIN_OWN_LETTERS = 5
+#: A placeholder phrase on a page with more of its own text than this is just a sentence.
+PLACEHOLDER_MAX_CHARS = 600
 WORD = re.compile(r"\w+")
 CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
 KAZAKH = re.compile(f"[{''.join(sorted(KAZAKH_LETTERS))}]", re.IGNORECASE)
@@ -52,6 +68,7 @@ class Scope:
     label: str  # "23 pages", "the home page", "the contacts.page page(s)"
     missing: tuple[str, ...] = ()  # found URLs that could not be read
     empty: Result | None = None  # set when there is nothing to look at
+    boilerplate: frozenset[str] = frozenset()  # lines several pages share (menus, footers)
 
 
 def ok(facts: PageFacts) -> bool:
@@ -86,11 +103,12 @@ def news_url(url: str) -> bool:
 def match_synonym(label: str, synonyms: Sequence[str]) -> str | None:
     """The first synonym the folded label contains, whole or by word stems.
 
+    A whole synonym must start at a word start ("смо" is not in "рассмотрения").
     A synonym matches by stems when each of its words starts a word of the label with its
     first max(4, len - 2) letters; words of under 4 letters must be whole words.
     """
     for synonym in synonyms:
-        if synonym in label:
+        if whole(synonym, label):
             return synonym
     words = WORD.findall(label)
     for synonym in synonyms:
@@ -98,6 +116,16 @@ def match_synonym(label: str, synonyms: Sequence[str]) -> str | None:
         if parts and all(any(stem_match(part, word) for word in words) for part in parts):
             return synonym
     return None
+
+
+@lru_cache(maxsize=4096)
+def _whole_rx(synonym: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(synonym)}")
+
+
+def whole(synonym: str, label: str) -> bool:
+    """True when ``synonym`` occurs in ``label`` starting at a word start."""
+    return synonym in label and _whole_rx(synonym).search(label) is not None
 
 
 def stem_match(part: str, word: str) -> bool:
@@ -118,7 +146,7 @@ class SynonymMatcher:
                 + (r"(?!\w))" if len(part) < 4 else ")")
                 for part in WORD.findall(synonym)
             )
-            alternatives.append(re.escape(synonym) + (f"|^{looks}" if looks else ""))
+            alternatives.append(rf"(?<!\w){re.escape(synonym)}" + (f"|^{looks}" if looks else ""))
         self.screen = re.compile("|".join(alternatives), re.DOTALL) if alternatives else None
         self.cache: dict[str, str | None] = {}
 
@@ -131,12 +159,21 @@ class SynonymMatcher:
         return self.cache[label]
 
 
+@lru_cache(maxsize=256)
+def _slug_screen(slugs: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex that finds whether any slug starts a word of a path (the loop then says which)."""
+    alternatives = "|".join(re.escape(s) for s in slugs if s) or r"(?!)"
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})")
+
+
 def match_slug(url: str, slugs: Sequence[str]) -> str | None:
     """The first slug that starts a word of a path segment: "kontakty" in /o-nas/kontakty.html
     or /nashi_kontakty/, but "platn" not in /besplatnaya-pomoshch/."""
     if not slugs:
         return None
     path = url_path(url)
+    if _slug_screen(tuple(slugs)).search(path) is None:
+        return None
     for slug in slugs:
         if slug and re.search(rf"(?<![^\W_]){re.escape(slug)}", path):
             return slug
@@ -158,25 +195,47 @@ def letter_counts(text: str) -> tuple[int, int]:
     return len(CYRILLIC.findall(text)), len(KAZAKH.findall(text))
 
 
+@lru_cache(maxsize=1024)
+def _for_folded(rx: re.Pattern[str]) -> tuple[re.Pattern[str], bool]:
+    """The pattern to run over folded text (ё written е), and whether the text as it is must
+    be searched too: only for patterns about line structure (``\\n``), as folded text has
+    no line breaks. Other patterns match folded text wherever they match the text as it is
+    (folding only lowers, merges ё into е, joins whitespace and drops invisible characters),
+    so one pass over the folded text is enough."""
+    pattern = rx.pattern.replace("ё", "е").replace("Ё", "Е")
+    folded_rx = rx if pattern == rx.pattern else re.compile(pattern, rx.flags)
+    return folded_rx, "\\n" in rx.pattern or "\n" in rx.pattern
+
+
 def search(rx: re.Pattern[str], text: str) -> bool:
-    return bool(text) and (
-        rx.search(text) is not None
-        or rx.search(folded(text) if len(text) > 2000 else fold(text)) is not None
-    )
+    """True when ``rx`` matches the text (folded; as it is too for line patterns)."""
+    if not text:
+        return False
+    folded_rx, raw_too = _for_folded(rx)
+    if raw_too and rx.search(text) is not None:
+        return True
+    return folded_rx.search(folded(text)) is not None
 
 
 def matches(rx: re.Pattern[str], text: str) -> tuple[int, str]:
-    """How often ``rx`` matches the text as it is or folded (the larger, counted up to
-    MAX_MATCHES a page), and a snippet around the first match."""
+    """How often ``rx`` matches the text (folded; for line patterns also as it is, the larger;
+    counted up to MAX_MATCHES a page), and a snippet around the first match, taken from the
+    text as it is where the pattern finds it there."""
     if not text:
         return 0, ""
-    best: tuple[int, str] = (0, "")
-    for version in (text, folded(text)):
-        spans = [m.span() for m in islice(rx.finditer(version), MAX_MATCHES)]
-        if len(spans) > best[0]:
-            start, end = spans[0]
-            best = (len(spans), around(version, start, end))
-    return best
+    folded_rx, raw_too = _for_folded(rx)
+    version = folded(text)
+    spans = [m.span() for m in islice(folded_rx.finditer(version), MAX_MATCHES)]
+    if raw_too:
+        raw = [m.span() for m in islice(rx.finditer(text), MAX_MATCHES)]
+        if len(raw) >= len(spans) and raw:
+            return len(raw), around(text, *raw[0])
+    if not spans:
+        return 0, ""
+    first = rx.search(text)  # the same words in their own case, for the snippet
+    if first is not None:
+        return len(spans), around(text, *first.span())
+    return len(spans), around(version, *spans[0])
 
 
 def around(text: str, start: int, end: int) -> str:

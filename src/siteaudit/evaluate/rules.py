@@ -6,9 +6,10 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from ..checklist import CssRule, EmailRule, LanguageRule, LinkRule, TextRule
+from ..checklist import CssRule, EmailRule, LanguageRule, LinkRule, RegIdRule, TextRule
 from ..extract import css_matches
 from ..models import Evidence, PageFacts
+from ..validate import find_licences, find_regids
 from .match import (
     JUNK_EMAIL,
     KAZAKH_MIN_RATE,
@@ -68,7 +69,9 @@ def check_email(rule: EmailRule, scope: Scope) -> Result:
             if JUNK_EMAIL.search(address):
                 continue
             seen.append(address)
-            context = address if near is None else near_context(page, address, near)
+            context = (
+                address if near is None else near_context(page, address, near, scope.boilerplate)
+            )
             if context is not None:
                 evidence.append(Evidence(page.url, clip(context), page.fetched_at))
                 hits.append(address)
@@ -88,8 +91,11 @@ def check_email(rule: EmailRule, scope: Scope) -> Result:
     return Result(A, f"email: no address on {scope.label}")
 
 
-def near_context(page: PageFacts, address: str, near: re.Pattern[str]) -> str | None:
-    """Where ``near`` matches around ``address``: the text window, mailto label, title or h1."""
+def near_context(
+    page: PageFacts, address: str, near: re.Pattern[str], boilerplate: frozenset[str] = frozenset()
+) -> str | None:
+    """Where ``near`` matches around ``address``: the text that labels it, its mailto label,
+    or the page's title or h1 (not for an address that only the site-wide footer shows)."""
     text = page.text
     lowered = text.lower()
     local = address.split("@", 1)[0].lower()
@@ -97,17 +103,37 @@ def near_context(page: PageFacts, address: str, near: re.Pattern[str]) -> str | 
     if not positions:  # obfuscated in the text: "info [at] x.ru", "info(собака)x.ru"
         positions = [m.start() for m in re.finditer(rf"\b{re.escape(local)}\b", lowered)]
     for pos in positions[:20]:
-        window = text[max(0, pos - NEAR_CHARS) : pos + len(address) + NEAR_CHARS]
-        if search(near, window):
+        if search(near, address_line(text, pos, len(address))):
             return around(text, pos, pos + len(address))
     for link in page.links:
         href = (link.raw_href or link.url).lower()
         if href.startswith("mailto:") and address.lower() in href and search(near, link.label):
             return f"{link.label} ({address})"
-    for heading in (page.title, *page.h1):
+    own = any(
+        address in line.lower() or re.search(rf"\b{re.escape(local)}\b", line.lower())
+        for line in text.split("\n")
+        if line not in boilerplate
+    )
+    for heading in (page.title, *page.h1) if own else ():
         if heading and search(near, heading):
             return f"{heading}: {address}"
     return None
+
+
+def address_line(text: str, pos: int, length: int) -> str:
+    """The text that labels an address at ``pos``: its own line (a paragraph, a list item,
+    a table cell), at most NEAR_CHARS either side; and the line before when the address
+    stands alone on its line (a table cell after its label cell)."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos + length)
+    end = len(text) if end < 0 else end
+    start, end = max(start, pos - NEAR_CHARS), min(end, pos + length + NEAR_CHARS)
+    line = text[start:end]
+    rest = line[: pos - start] + line[pos - start + length :]
+    if sum(ch.isalpha() for ch in rest) < 3 and start > 0:
+        before = text.rfind("\n", 0, start - 1) + 1
+        line = text[max(before, start - 1 - NEAR_CHARS) : end]
+    return line
 
 
 def check_phone(scope: Scope, region: str | None) -> Result:
@@ -178,14 +204,21 @@ def check_link(rule: LinkRule, scope: Scope) -> Result:
     return Result(A, f"link: no link matching {shown} on {scope.label}")
 
 
-def check_language(rule: LanguageRule, pages: Sequence[PageFacts]) -> Result:
+def check_language(
+    rule: LanguageRule, pages: Sequence[PageFacts], boilerplate: frozenset[str] = frozenset()
+) -> Result:
+    """Letters of text in the language on the pages; menus and footers (``boilerplate``, the
+    lines several pages share) count once, not on every page, and make no page count: a
+    language switch and a translated menu are not a language version."""
     name = {"kk": "Kazakh", "ru": "Russian"}[rule.lang]
     letters = 0
+    shared: set[str] = set()
     counted: list[PageFacts] = []
     if not pages:
         return Result(U, "no page of the site could be read")
     for page in pages:
-        cyrillic, kazakh = letter_counts(page.text)
+        own = "\n".join(x for x in page.text.split("\n") if x not in boilerplate)
+        cyrillic, kazakh = letter_counts(own)
         if not cyrillic:
             continue
         rate = kazakh / cyrillic
@@ -198,9 +231,77 @@ def check_language(rule: LanguageRule, pages: Sequence[PageFacts]) -> Result:
         if ok:
             letters += cyrillic
             counted.append(page)
+            shared.update(x for x in page.text.split("\n") if x in boilerplate)
+    for line in shared:  # menus and footers of the language's pages count once
+        cyrillic, kazakh = letter_counts(line)
+        if (kazakh > 0) == (rule.lang == "kk"):
+            letters += cyrillic
     evidence = tuple(Evidence(p.url, clip(p.title or p.text), p.fetched_at) for p in counted)
     amount = f"{letters} letters of {name} text on {plural(len(counted), 'page')}"
     if letters >= rule.min_chars:
         return Result(P, f"language: {amount}", evidence, tuple(p.url for p in counted))
     hint = ' (Kazakh pages: lang="kk", /kz/ or /kk/ in the URL)' if rule.lang == "kk" else ""
-    return Result(A, f"language: only {amount}, need {rule.min_chars}{hint}")
+    return Result(
+        A,
+        f"language: only {amount} (menus counted once, placeholders not), "
+        f"need {rule.min_chars}{hint}",
+    )
+
+
+REGID_NAMES = {"ogrn": "ОГРН", "ogrnip": "ОГРНИП", "inn": "ИНН", "bin": "БИН"}
+
+
+def check_regid(rule: RegIdRule, scope: Scope) -> Result:
+    """A labelled registration id whose length and check digit are right."""
+    names = "/".join(REGID_NAMES[t] for t in rule.types)
+    evidence: list[Evidence] = []
+    found: list[str] = []
+    shown: list[str] = []
+    invalid: list[str] = []
+    for page in scope.pages:
+        for regid in find_regids(page.text, rule.types):
+            name = f"{REGID_NAMES[regid.type]} {regid.value}"
+            if regid.valid or not rule.valid:
+                evidence.append(
+                    Evidence(page.url, around(page.text, regid.start, regid.end), page.fetched_at)
+                )
+                found.append(page.url)
+                shown.append(name)
+            elif name not in invalid:
+                invalid.append(name)
+    if evidence:
+        check = " with a valid check digit" if rule.valid else ""
+        return Result(
+            P,
+            f"regid: {shown[0]}{check} on {plural(len(set(found)), 'page')}",
+            tuple(evidence),
+            tuple(dict.fromkeys(found)),
+        )
+    if invalid:
+        bad = ", ".join(invalid[:MAX_EVIDENCE])
+        return Result(
+            A, f"regid: {bad}: wrong length or check digit; no valid {names} on {scope.label}"
+        )
+    return Result(A, f"regid: no labelled {names} on {scope.label}")
+
+
+def check_licence(scope: Scope) -> Result:
+    """A licence number in the old (ЛО-77-01-012345) or registry (Л041-01137-77/00123456) form."""
+    evidence: list[Evidence] = []
+    found: list[str] = []
+    numbers: list[str] = []
+    for page in scope.pages:
+        for number in find_licences(page.text):
+            evidence.append(Evidence(page.url, number, page.fetched_at))
+            found.append(page.url)
+            numbers.append(number)
+    if evidence:
+        return Result(
+            P,
+            f"licence: {numbers[0]} on {plural(len(set(found)), 'page')}",
+            tuple(evidence),
+            tuple(dict.fromkeys(found)),
+        )
+    return Result(
+        A, f"licence: no number like ЛО-77-01-012345 or Л041-01137-77/00123456 on {scope.label}"
+    )

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from functools import cached_property
+from itertools import islice
 from urllib.parse import urlsplit
 
 from ..checklist import (
@@ -18,10 +20,12 @@ from ..checklist import (
     CssRule,
     EmailRule,
     LanguageRule,
+    LicenceRule,
     LinkRule,
     NewsDateRule,
     PageRule,
     PhoneRule,
+    RegIdRule,
     Rule,
     TextRule,
 )
@@ -29,8 +33,12 @@ from ..extract import fold
 from ..models import Evidence, Link, Outcome, PageFacts, PageKind
 from .match import (
     MAX_EVIDENCE,
+    MIN_OWN_LETTERS,
     NEWS_URL_HINTS,
     PATTERN_CHARS,
+    PLACEHOLDER,
+    PLACEHOLDER_MAX_CHARS,
+    WORD,
     A,
     P,
     Result,
@@ -47,8 +55,23 @@ from .match import (
     ok,
     plural,
     search,
+    url_path,
+    whole,
 )
-from .rules import check_css, check_email, check_language, check_link, check_phone, check_text
+from .rules import (
+    check_css,
+    check_email,
+    check_language,
+    check_licence,
+    check_link,
+    check_phone,
+    check_regid,
+    check_text,
+)
+
+ALNUM = re.compile(r"[^\W_]")
+LANGUAGE_ROOT = re.compile(r"/*(?:(?:ru|kz|kk|en|rus|kaz|qaz)(?:/index\.\w+)?)?/*", re.I)
+MEDIA_TAGS = ("<img", "<iframe", "<embed", "<object", "<table", "<video")
 
 
 class Site:
@@ -79,6 +102,7 @@ class Site:
         self.newest: tuple[date, str] | None = None
         self._results: dict[str, Result] = {}
         self._running: set[str] = set()
+        self._placeholders: dict[int, str | None] = {}
 
     def readable(self, facts: PageFacts) -> bool:
         """True for a read HTML page (one of ``self.pages``)."""
@@ -97,6 +121,68 @@ class Site:
                     out.append((page, link, fold(link.label), key(link.url)))
         return tuple(out)
 
+    @cached_property
+    def hosts(self) -> frozenset[str]:
+        """The site's own hosts (without www.): the start page's and every read page's."""
+        out = {key(f.url).split("/", 1)[0] for f in self.pages}
+        if self.home is not None:
+            out.add(key(self.home.url).split("/", 1)[0])
+        return frozenset(out)
+
+    @cached_property
+    def boilerplate(self) -> frozenset[str]:
+        """Lines of text that several pages share: menus, headers, footers."""
+        counts: dict[str, int] = {}
+        for page in self.pages:
+            for line in set(page.text.split("\n")):
+                counts[line] = counts.get(line, 0) + 1
+        need = 2 if len(self.pages) <= 3 else 3
+        return frozenset(line for line, n in counts.items() if n >= need)
+
+    def placeholder(self, page: PageFacts) -> str | None:
+        """Why a read page does not count as content ("placeholder: 'Text here....'"), or None."""
+        if id(page) not in self._placeholders:
+            self._placeholders[id(page)] = self._placeholder(page)
+        return self._placeholders[id(page)]
+
+    def _placeholder(self, page: PageFacts) -> str | None:
+        if page is self.home or not page.text:  # no text at all: unrendered, not empty
+            return None
+        own = "\n".join(x for x in page.text.split("\n") if x not in self.boilerplate)
+        if len(self.pages) < 2:
+            own = page.text
+        if len(own) <= PLACEHOLDER_MAX_CHARS and (m := PLACEHOLDER.search(own)):
+            return f"placeholder: '{clip(m.group(0), 40)}'"
+        headings = {page.title, *page.h1}
+        body = "\n".join(x for x in own.split("\n") if x not in headings)
+        some = next(islice(ALNUM.finditer(body), MIN_OWN_LETTERS - 1, None), None)
+        if len(self.pages) >= 2 and some is None and not self.has_media(page):
+            return "placeholder: an empty page (no text besides its heading and the site's menus)"
+        return None
+
+    def content(self, scope: Scope) -> Scope:
+        """The scope without placeholder pages: their heading alone is not the content."""
+        pages = tuple(p for p in scope.pages if not self.is_placeholder(p))
+        return scope if len(pages) == len(scope.pages) else replace(scope, pages=pages)
+
+    def is_placeholder(self, page: PageFacts) -> bool:
+        return self.placeholder(page) is not None
+
+    @cached_property
+    def media_floor(self) -> dict[str, int]:
+        """The fewest <img>, <iframe>, ... any read page has: what the site's layout holds."""
+        return {
+            tag: min((p.html.lower().count(tag) for p in self.pages), default=0)
+            for tag in MEDIA_TAGS
+        }
+
+    def has_media(self, page: PageFacts) -> bool:
+        """Documents, frames, tables or scans of its own on a page: content even without text."""
+        if any(is_document(link.url) for link in page.links):
+            return True
+        lowered = page.html.lower()
+        return any(lowered.count(tag) > floor for tag, floor in self.media_floor.items())
+
     # --- items and scopes ---------------------------------------------------------------
 
     def result(self, item_id: str) -> Result:
@@ -114,11 +200,11 @@ class Site:
         if on == "any":
             if not self.pages:
                 return Scope((), "0 pages", empty=Result(U, "no page of the site could be read"))
-            return Scope(self.pages, plural(len(self.pages), "page"))
+            return Scope(self.pages, plural(len(self.pages), "page"), boilerplate=self.boilerplate)
         if on == "home":
             if self.home is None:
                 return Scope((), "", empty=Result(U, "the home page could not be read"))
-            return Scope((self.home,), "the home page")
+            return Scope((self.home,), "the home page", boilerplate=self.boilerplate)
         source = self.result(on)
         found = source.found
         if not found and source.outcome is U:
@@ -130,7 +216,7 @@ class Site:
         if not pages:
             reason = f"{label} could not be read: {', '.join(missing[:MAX_EVIDENCE])}"
             return Scope((), label, missing, empty=Result(U, reason))
-        return Scope(pages, label, missing)
+        return Scope(pages, label, missing, boilerplate=self.boilerplate)
 
     def read(self, urls: Iterable[str]) -> tuple[tuple[PageFacts, ...], tuple[str, ...]]:
         """The read HTML pages among ``urls``, and the URLs that were not read."""
@@ -161,7 +247,7 @@ class Site:
         if isinstance(rule, PageRule):
             return self.page(rule)
         if isinstance(rule, TextRule):
-            return self.scoped(rule.on, lambda s: check_text(rule, s))
+            return self.scoped(rule.on, lambda s: check_text(rule, self.content(s)))
         if isinstance(rule, EmailRule):
             return self.scoped(rule.on, lambda s: check_email(rule, s))
         if isinstance(rule, PhoneRule):
@@ -174,7 +260,14 @@ class Site:
         if isinstance(rule, NewsDateRule):
             return self.news_date(rule)
         if isinstance(rule, LanguageRule):
-            return check_language(rule, self.pages)
+            if not self.pages:
+                return check_language(rule, self.pages)
+            content = self.content(Scope(self.pages, "")).pages
+            return check_language(rule, content, self.boilerplate)
+        if isinstance(rule, RegIdRule):
+            return self.scoped(rule.on, lambda s: check_regid(rule, s))
+        if isinstance(rule, LicenceRule):
+            return self.scoped(rule.on, check_licence)
         return self.combine(rule)
 
     def combine(self, rule: AnyRule | AllRule) -> Result:
@@ -227,6 +320,8 @@ class Site:
                     good.append((target, how, evidence))
                 else:
                     unread.append((target, how))
+            elif (why_not := self.placeholder(f)) is not None:
+                failed.append((target, how, f", but it is a {why_not}"))
             elif require is None or search(require, f.text):
                 good.append((target, how, evidence))
             else:
@@ -262,8 +357,14 @@ class Site:
         """
         out: dict[str, tuple[tuple[int, int, int], str, str, Evidence]] = {}
 
+        exclude = re.compile(rule.exclude, re.IGNORECASE) if rule.exclude else None
+
         def add(rank: int, target: str, how: str, label: str, seen_on: PageFacts) -> None:
             if not rule.documents and is_document(target):
+                return
+            if exclude is not None and (
+                search(exclude, label) or search(exclude, url_path(target))
+            ):
                 return
             order = (rank, len(label), len(out))
             k = key(target)
@@ -272,28 +373,57 @@ class Site:
                 out[k] = (order, target, how, evidence)
 
         matcher = SynonymMatcher(synonyms)
-        for page, link, label, _ in self.links:
+        about_news = any(news_url("/" + x.replace(" ", "-")) or "новост" in x for x in synonyms)
+        for page, link, label, target_key in self.links:
+            if not about_news and news_url(link.url) and url_path(link.url).strip("/").count("/"):
+                continue  # a news story ("День медицинского работника") is not the section
             if synonym := matcher(label):
+                exact = whole(synonym, label)
+                long_label = len(WORD.findall(label)) > len(WORD.findall(synonym)) + 2
+                if not exact and long_label and not is_document(link.url):
+                    continue  # word stems in a sentence are not a menu label (a document's are)
                 shown = label_of(link)
                 how = f'link text "{clip(shown, 60)}"'
-                add(0 if synonym in label else 1, link.url, how, shown, page)
-            elif slug := match_slug(link.url, slugs):
+                add(0 if exact else 1, link.url, how, shown, page)
+            elif (slug := match_slug(link.url, slugs)) and target_key.split("/", 1)[
+                0
+            ] in self.hosts:
                 add(2, link.url, f'slug "{slug}" in link', label_of(link), page)
         for f in self.facts:
             if f.kind is PageKind.DOCUMENT and not rule.documents:
                 continue
             if f.kind is PageKind.HTML and not self.readable(f):
                 continue
+            if not about_news and news_url(f.url) and url_path(f.url).strip("/").count("/"):
+                continue
             for kind, text in (("title", f.title), *(("h1", h) for h in f.h1)):
                 folded_text = fold(text)
                 if synonym := matcher(folded_text):
-                    rank = 0 if synonym in folded_text else 1
+                    rank = 0 if whole(synonym, folded_text) else 1
+                    if rank and len(WORD.findall(text)) > len(WORD.findall(synonym)) + 2:
+                        continue
                     add(rank, f.url, f'{kind} "{clip(text, 60)}"', text, f)
                     break
             else:
                 if slug := match_slug(f.url, slugs):
                     add(2, f.url, f'slug "{slug}" in URL', f.title, f)
+                elif heading := self.section_heading(f, matcher):
+                    add(3, f.url, f'heading "{clip(heading, 60)}"', heading, f)
         return [(t, how, e) for _, t, how, e in sorted(out.values(), key=lambda c: c[0])]
+
+    def section_heading(self, f: PageFacts, matcher: SynonymMatcher) -> str | None:
+        """An h2/h3 of a page other than the home page that is a whole synonym and not part
+        of the site's menus: a section of a page ("Госпитализация" on the patients' page)."""
+        if f is self.home or f.kind is not PageKind.HTML:
+            return None
+        for heading in f.headings:
+            if heading in f.h1 or heading in self.boilerplate or len(heading) > 120:
+                continue
+            folded_heading = fold(heading)
+            synonym = matcher(folded_heading)
+            if synonym and whole(synonym, folded_heading):
+                return heading
+        return None
 
     def news_date(self, rule: NewsDateRule) -> Result:
         scope = self.scope(rule.on)
@@ -310,11 +440,12 @@ class Site:
             return scope.empty
         pages = list(scope.pages)
         if rule.on not in ("any", "home"):  # the section's own pages: /news/ -> /news/123
-            roots = tuple(
-                key(p.url).rstrip("/") + "/" for p in scope.pages if urlsplit(p.url).path.strip("/")
-            )
-            seen = {id(p) for p in pages}
-            pages += [p for p in self.pages if id(p) not in seen and key(p.url).startswith(roots)]
+            pages = self.below(pages)
+        for other in rule.also:  # e.g. the director's blog: its posts are dated news too
+            extra = self.scope(other)
+            if extra.empty is None:
+                seen = {id(p) for p in pages}
+                pages += [p for p in self.below(list(extra.pages)) if id(p) not in seen]
         limit = self.as_of + timedelta(days=1)
         dated = [(d, p) for p in pages for d in p.dates if d.value <= limit]
         if not dated:
@@ -331,6 +462,24 @@ class Site:
             return Result(P, f"news_date: {where}, {age} days old", evidence, (page.url,))
         reason = f"news_date: {where} is {age} days old (limit {limit_days})"
         return Result(U if scope.missing else A, reason, evidence)
+
+    def below(self, sections: list[PageFacts]) -> list[PageFacts]:
+        """The section pages and the read pages below them: /news/123, /news/page/2/, and
+        the listing's later pages (/news/?PAGEN_1=2). The home page and a language's home
+        (/ru/, /kz/) count with their own dates only: their h1 may be a news block."""
+        heads = frozenset(
+            key(p.url).split("?", 1)[0]
+            for p in sections
+            if p is not self.home and not LANGUAGE_ROOT.fullmatch(urlsplit(p.url).path)
+        )
+        roots = tuple(k.rstrip("/") + "/" for k in heads)
+        seen = {id(p) for p in sections}
+        return sections + [
+            p
+            for p in self.pages
+            if id(p) not in seen
+            and (key(p.url).startswith(roots) or key(p.url).split("?", 1)[0] in heads)
+        ]
 
     def show(self, url: str) -> str:
         """A URL as reasons show it: the path on the site's own host, else in full."""

@@ -89,6 +89,43 @@ def find_emails(text: str, hrefs: Iterable[str] = ()) -> tuple[str, ...]:
     return tuple(found)[:MAX_EMAILS]
 
 
+#: String literals joined with + in inline JavaScript: 'info' + '@' + 'gkb1.ru'.
+_JS_STRING = r"""(?:'[^'\n\\]{0,80}'|"[^"\n\\]{0,80}")"""
+_JS_CONCAT = re.compile(rf"{_JS_STRING}(?:\s*\+\s*{_JS_STRING}){{1,12}}")
+#: Text before an address that makes it the web developer's, not the organization's.
+_DEVELOPER_BEFORE = re.compile(
+    r"(?:разработ\w*|создан\w*|сделан\w*|поддержк\w*|продвижени\w*)\s+(?:и\s+\w+\s+)?сайт"
+    r"|сайт\w*\s+(?:разработ|создан|сделан)\w*|веб-студи|web[- ]?studio|developed by|designed by"
+    r"|made by|powered by|әзірлеген",
+    re.IGNORECASE,
+)
+
+
+def script_emails(scripts: Iterable[str]) -> tuple[str, ...]:
+    """Addresses assembled by inline JavaScript: document.write('info' + '@' + 'gkb1.ru')."""
+    found: dict[str, None] = {}
+    for script in scripts:
+        if "@" not in script or "+" not in script:
+            continue
+        for run in _JS_CONCAT.finditer(script):
+            joined = "".join(part[1:-1] for part in re.findall(_JS_STRING, run.group(0)))
+            if "@" in joined:
+                for address in find_emails(joined):
+                    found.setdefault(address)
+    return tuple(found)
+
+
+def developer_emails(text: str, emails: Iterable[str]) -> frozenset[str]:
+    """Addresses written right after "разработка сайта", "developed by" and the like."""
+    lowered = text.lower()
+    out = set()
+    for address in emails:
+        pos = lowered.find(address)
+        if pos > 0 and _DEVELOPER_BEFORE.search(lowered, max(0, pos - 80), pos):
+            out.add(address)
+    return frozenset(out)
+
+
 # --- phones ----------------------------------------------------------------------------
 
 #: Labels of registration and bank numbers: digits right after them are not phones.

@@ -143,6 +143,23 @@ def _glued(text: str, start: int) -> bool:
     return before in "./" and start >= 2 and text[start - 2].isdigit()
 
 
+# Validity dates of certificates and licences: "действителен до 31.12.2026", "срок действия:
+# с 01.02.2024 по 01.02.2029", "годен до", "2029 жылғы 1 ақпанға дейін".
+_VALIDITY_BEFORE = re.compile(
+    r"(?:действител\w*|срок\w*\s+действия|годн\w*|годен|действует|действ\.|valid|expir\w*"
+    r"|жарамды|қолданылу\s+мерзімі)[^.\n]{0,30}$|(?<!\w)(?:до|по|until|till)\s*$",
+    re.I,
+)
+_VALIDITY_AFTER = re.compile(r"\s*(?:г\.|года?|ж\.|жыл\w*)?\s*-?\s*(?:\w+)?\s*дейін", re.I)
+
+
+def _is_validity(text: str, start: int, end: int) -> bool:
+    """A date a certificate or a licence is valid until (or from): not a publication date."""
+    if _VALIDITY_BEFORE.search(text[max(0, start - 40) : start]):
+        return True
+    return _VALIDITY_AFTER.match(text, end, end + 24) is not None
+
+
 def _is_citation(text: str, start: int, end: int) -> bool:
     """A date that dates a law or an order, not the page: "от 21.11.2011 № 323-ФЗ"."""
     if _NUMBER_RIGHT_AFTER.match(text, end, end + 12):
@@ -190,7 +207,7 @@ def find_dates(text: str) -> tuple[FoundDate, ...]:
         matched += 1
         if matched > MAX_DATES:
             break
-        if _is_citation(text, start, end):
+        if _is_citation(text, start, end) or _is_validity(text, start, end):
             continue
         item = FoundDate(value=value, snippet=snippet(text, start, end), source="text")
         if (value, item.snippet) not in seen:

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from ..models import FoundDate, Link, Page, PageFacts, PageKind
-from .contacts import find_emails, find_phones
+from .contacts import developer_emails, find_emails, find_phones, script_emails
 from .dates import find_dates, parse_iso_date
 from .text import normalise_block_text, squash
 
@@ -241,6 +241,17 @@ def _machine_dates(tree: LexborHTMLParser) -> list[FoundDate]:
 # --- the page ---------------------------------------------------------------------------
 
 
+def _author_emails(tree: LexborHTMLParser) -> frozenset[str]:
+    """Addresses in <meta name=author>, author_email and the like: the site's developer."""
+    out: set[str] = set()
+    for node in tree.css("meta[name]"):
+        attrs = node.attributes
+        name = (attrs.get("name") or "").lower()
+        if "author" in name or name in ("designer", "developer", "generator", "copyright"):
+            out.update(find_emails(attrs.get("content") or ""))
+    return frozenset(out)
+
+
 def _title(tree: LexborHTMLParser) -> str:
     node = tree.css_first("head title") or tree.css_first("title")
     return squash(node.text())[:MAX_LABEL] if node is not None else ""
@@ -287,11 +298,22 @@ def extract(page: Page) -> PageFacts:
     links = _links(tree, _Resolver(_base_url(tree, page.final_url)))
     heads = [(node.tag, _line(node)) for node in tree.css("h1, h2, h3")[:MAX_HEADINGS]]
     machine_dates = _machine_dates(tree)
+    # two more walks of the tree, only when the page could need them
+    has_at = "@" in html
+    scripted = (
+        script_emails(node.text() or "" for node in tree.css("script:not([src])"))
+        if has_at and "<script" in html
+        else ()
+    )
+    authors = _author_emails(tree) if has_at and "author" in html else frozenset()
 
     _drop_hidden(tree)
     body = tree.body
     text = normalise_block_text(_text_of(body, MAX_TEXT))[:MAX_TEXT] if body is not None else ""
     hrefs = [link.url for link in links if link.url[:4].lower() in ("mail", "tel:")]
+    emails = find_emails(text, hrefs) + scripted
+    skip = authors | developer_emails(text, emails)
+    emails = tuple(dict.fromkeys(e for e in emails if e not in skip))
     return PageFacts(
         url=page.final_url,
         fetched_at=page.fetched_at,
@@ -302,7 +324,7 @@ def extract(page: Page) -> PageFacts:
         headings=tuple(text for _, text in heads if text),
         text=text,
         links=links,
-        emails=find_emails(text, hrefs),
+        emails=emails,
         phones=find_phones(text, hrefs),
         dates=(*find_dates(text), *machine_dates),
         lang=lang,

@@ -21,10 +21,12 @@ import httpx
 from ..errors import InputError
 from ..models import Page, PageKind, SiteStatus
 from ..settings import Settings
+from .body import ACCEPT_ENCODING, decoded_chunks
 from .content import (
     SNIFF_BYTES,
     codec,
     decode_html,
+    looks_binary,
     looks_like_html,
     mime,
     page_kind,
@@ -79,6 +81,7 @@ class Fetcher:
                 "User-Agent": settings.user_agent,
                 "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
                 "Accept-Language": "ru,kk;q=0.9,en;q=0.5",
+                "Accept-Encoding": ACCEPT_ENCODING,
             },
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
@@ -219,15 +222,19 @@ class Fetcher:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             return _Attempt(too_large)
-        chunks = response.aiter_bytes()
+        chunks = decoded_chunks(response)  # decoded in bounded steps: gzip bombs stop at limit
         body = bytearray()
         kind = page_kind(mime(content_type), final)
-        if kind is None:
+        if kind is None or kind is PageKind.HTML:
             async for chunk in chunks:
                 body += chunk
                 if len(body) >= SNIFF_BYTES:
                     break
-            kind = PageKind.HTML if looks_like_html(bytes(body)) else PageKind.OTHER
+            head = bytes(body[:SNIFF_BYTES])
+            if kind is None:
+                kind = PageKind.HTML if looks_like_html(head) else PageKind.OTHER
+            elif looks_binary(head) and not looks_like_html(head):
+                kind = PageKind.OTHER  # binary served as text/html
         common["kind"] = kind
         if kind is not PageKind.HTML and html_only:
             return _Attempt(Page(**common))  # leaving the stream unread closes it
@@ -268,7 +275,7 @@ class Fetcher:
                         SiteStatus.BLOCKED if code in (403, 429) else SiteStatus.HTTP_ERROR,
                     )
                 body = bytearray()
-                async for chunk in response.aiter_bytes():
+                async for chunk in decoded_chunks(response):
                     body += chunk
                     if len(body) >= max_bytes:
                         break

@@ -37,6 +37,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "
 _RETRY_AFTER_CAP = 30.0
 SNIFF_BYTES = 512
 _META_SCAN_BYTES = 4096
+_BINARY_BYTES = frozenset([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 _DETECT_BYTES = 256 * 1024
 _META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
 _ALIASES = {
@@ -92,8 +93,34 @@ def codec(label: str | None) -> str | None:
         return None
 
 
+def looks_binary(head: bytes) -> bool:
+    """True when the first bytes hold control bytes no text has (WHATWG "binary data bytes")."""
+    if head.startswith(tuple(bom for bom, _ in _BOMS)):
+        return False
+    return any(b in _BINARY_BYTES for b in head[:SNIFF_BYTES])
+
+
 def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
-    """Decode an HTML body: BOM, HTTP charset, <meta> charset in the first 4 KB, detection."""
+    """Decode an HTML body: BOM, HTTP charset, <meta> charset in the first 4 KB, detection.
+
+    A body declared UTF-8 that is mostly not (cp1251 behind a wrong header) is detected
+    instead; NUL characters become U+FFFD, as HTML parsers do.
+    """
+    text, encoding = _decode(body, header_charset)
+    if "\0" in text:
+        text = text.replace("\0", "\ufffd")
+    return text, encoding
+
+
+def _mostly_not_utf8(body: bytes) -> bool:
+    """True when over a quarter of the non-ASCII bytes do not form valid UTF-8."""
+    sample = body[:_DETECT_BYTES]
+    non_ascii = len(sample) - len(sample.decode("ascii", errors="ignore"))
+    invalid = sample.decode("utf-8", errors="replace").count("\ufffd")
+    return invalid * 4 > non_ascii
+
+
+def _decode(body: bytes, header_charset: str | None) -> tuple[str, str]:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(name, errors="replace"), name
@@ -103,6 +130,12 @@ def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, st
         encoding = codec(match.group(1).decode("ascii")) if match else None
         if encoding is not None and encoding.startswith("utf-16"):
             encoding = "utf-8"  # a <meta> read as ASCII cannot really be UTF-16
+    if encoding == "utf-8":
+        try:
+            return body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            if _mostly_not_utf8(body):
+                encoding = None  # a false declaration: detect instead
     if encoding is not None:
         return body.decode(encoding, errors="replace"), encoding
     try:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ..checklist import Checklist
+from ..history import History
 from ..models import RunInfo, SiteResult
 from .common import ReportWriter, org_filename
 from .csv_report import CsvWriter, check_delimiter
@@ -53,12 +54,14 @@ def write_reports(
     lang: str = "ru",
     formats: Iterable[ReportFormat] = tuple(ReportFormat),
     csv_delimiter: str = ",",
+    history: History | None = None,
 ) -> list[Path]:
     """Write the reports of ``run`` into ``out`` and return the files written.
 
     ``results`` returns a fresh iterator over the run's results each time it is called.
     ``checklists`` maps checklist id to checklist for every checklist the run used; its
-    order sets the order of the item columns in results.csv.
+    order sets the order of the item columns in results.csv. ``history`` (the diff with the
+    previous run and the region trends) adds the changes and trends to the HTML report.
     Raises InputError for an unknown language or an unusable CSV delimiter.
     """
     check_lang(lang)
@@ -69,5 +72,7 @@ def write_reports(
         writer = WRITERS[ReportFormat(fmt)]
         if isinstance(writer, CsvWriter) and writer.delimiter != csv_delimiter:
             writer = CsvWriter(delimiter=csv_delimiter)
+        if isinstance(writer, HtmlWriter) and history is not None:
+            writer = HtmlWriter(history=history)
         written += writer.write(out, run, results(), checklists, lang)
     return written
