@@ -180,12 +180,14 @@ async def check_site(
     on_event(SiteStarted(org))
     try:
         crawl = await crawl_site(org, fetcher, settings, on_event=on_event, renderer=browser)
-        result = site_result(org, crawl, checklist, as_of)
+        # Evaluation is CPU work: run it in a thread so the event loop keeps other sites'
+        # connections alive (a page with 50,000 links takes seconds to evaluate).
+        result = await asyncio.to_thread(site_result, org, crawl, checklist, as_of)
         if browser is not None and crawl.status is SiteStatus.OK and crawl.html_pages:
             home = crawl.html_pages[0].final_url
             urls = key_pages(result.findings, home, settings.a11y_pages)
             checked = await browser.check(org.id, urls)
-            result = site_result(org, crawl, checklist, as_of, checked)
+            result = await asyncio.to_thread(site_result, org, crawl, checklist, as_of, checked)
     except (KeyboardInterrupt, asyncio.CancelledError):
         raise
     except Exception as exc:

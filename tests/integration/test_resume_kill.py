@@ -52,6 +52,8 @@ def _scan_cmd(registry: Path, db: Path, out: Path, *extra: str) -> list[str]:
         "127.0.0.0/8",
         "--concurrency",
         "1",
+        "--render",
+        "never",  # no browser child left behind by SIGKILL
         *extra,
     ]
 
@@ -92,7 +94,7 @@ def _fetch_times(store: Store, run_id: int, org_ids: set[str]) -> dict[str, list
 def test_kill_9_then_resume_equals_an_uninterrupted_run(registry: Path, tmp_path: Path) -> None:
     # The uninterrupted reference run.
     settings = load_settings(
-        None, allow_networks=("127.0.0.0/8",), per_host_delay=0.0, concurrency=1
+        None, allow_networks=("127.0.0.0/8",), per_host_delay=0.0, concurrency=1, render="never"
     )
     plan = plan_scan(registry, "auto", skip_invalid=False)
     with Store(tmp_path / "full.db") as store:
