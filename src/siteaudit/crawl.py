@@ -73,6 +73,12 @@ def _host(netloc: str) -> str:
     return netloc.partition(":")[0]
 
 
+#: Query parameters that switch a page to its low-vision copy (Bitrix ``special_version=Y``
+#: and the common plugins): the same content again, so the crawl does not spend its page budget
+#: on them. The links themselves stay in the page facts, where the low-vision item finds them.
+_VISION_COPY = re.compile(r"[?&](?:special_version|special|vision|blind|bvi)=", re.IGNORECASE)
+
+
 def _key(url: str) -> str:
     """Dedup key: http and https, and a host and its www. twin, are the same page."""
     _, netloc, rest = _split(url)
@@ -241,6 +247,8 @@ class _SiteCrawl:
 
     def _push(self, url: str, depth: int, found_via: str) -> None:
         if depth > self.settings.max_depth or not self._ours(url):
+            return
+        if depth > 0 and _VISION_COPY.search(url):
             return
         key = _key(url)
         if key in self.seen or not self._allowed(url):

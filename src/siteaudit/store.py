@@ -10,7 +10,8 @@ without crawling; documents have none.
 
 Schema 2 adds ``runs.note`` (what made the run: "rescore of run 3", "merge of ..."),
 ``runs.shard`` ("K/N" or ""), ``runs.pages_from`` (the run whose stored pages this run was
-computed from, for rescored runs) and ``pages.encoding``.
+computed from, for rescored runs) and ``pages.encoding``. Schema 3 adds ``findings.stale``
+(an annual document naming a past year; 0 for findings stored before).
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE runs ADD COLUMN pages_from INTEGER",
         "ALTER TABLE pages ADD COLUMN encoding TEXT",
     ),
+    ("ALTER TABLE findings ADD COLUMN stale INTEGER NOT NULL DEFAULT 0",),
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -100,7 +102,7 @@ _SCORE_FIELDS += ("present", "absent", "unknown")
 _RESULT_FIELDS: tuple[str, ...] = ("checklist_id", "status", "status_detail", "pages_fetched")
 _RESULT_FIELDS += ("pages_failed", "started_at", "finished_at", "as_of")
 _SITE_COLUMNS = ("run_id", "org_id", "row", "org", *_RESULT_FIELDS, *_SCORE_FIELDS)
-_FINDING_FIELDS = ("item_id", "outcome", "reason", "weight", "section")
+_FINDING_FIELDS = ("item_id", "outcome", "reason", "weight", "section", "stale")
 _FINDING_COLUMNS = ("run_id", "org_id", "position", *_FINDING_FIELDS, "evidence")
 _RUN_COLUMNS = (
     "id, started_at, finished_at, registry, registry_hash, checklist, as_of, total, state, "
@@ -530,7 +532,8 @@ def compress_body(markup: str | None) -> bytes | None:
     """The decoded HTML as the store keeps it: zlib of its UTF-8 (None when there is none)."""
     if markup is None:
         return None
-    return zlib.compress(markup.encode("utf-8", "surrogatepass"), 6)
+    # Level 3: about 4x faster than 6 on HTML, for about 15 % more bytes.
+    return zlib.compress(markup.encode("utf-8", "surrogatepass"), 3)
 
 
 def _decompress_body(blob: bytes | None) -> str | None:
@@ -665,6 +668,7 @@ def _finding(row: sqlite3.Row) -> Finding:
         ),
         weight=row["weight"],
         section=row["section"],
+        stale=bool(row["stale"]),
     )
 
 

@@ -144,16 +144,10 @@ def test_labels_cover_every_core_item(site: Labelled) -> None:
     assert site.data.get("newest_news") is None or isinstance(site.data["newest_news"], date)
 
 
-# Every labelled site shows a phone and an address somewhere (none without them written yet).
-ALWAYS_PRESENT_SO_FAR = frozenset({"contacts.phone", "contacts.address"})
-
-
 def test_every_core_item_is_present_and_absent_on_several_sites() -> None:
     for item in sorted(CORE_IDS["KZ"]):
         values = [s.items.get(item) for s in LABELLED]
         assert values.count("present") >= 2, item
-        if item in ALWAYS_PRESENT_SO_FAR:
-            continue
         assert values.count("absent") >= 2, item
 
 

@@ -41,7 +41,7 @@ def _summary(db: Path, run_id: int | None = None) -> dict[str, tuple[object, ...
                 r.status,
                 r.scores.completeness,
                 r.scores.freshness,
-                tuple((f.item_id, f.outcome) for f in r.findings),
+                tuple((f.item_id, f.outcome, f.stale) for f in r.findings),
                 len(store.site_pages(run.id, r.org.id)),
             )
             for r in store.iter_results(run.id)

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,7 @@ def test_semicolon_delimiter(tmp_path: Path) -> None:
         "reason",
         "evidence_url",
         "snippet",
+        "stale",
     ]
 
 
@@ -260,7 +262,7 @@ def test_scores_have_one_decimal_and_are_empty_when_missing_or_unreachable(
 
 def test_findings_csv_has_one_row_per_org_and_item(tmp_path: Path) -> None:
     rows = _csv_rows(_write(tmp_path, ReportFormat.CSV) / "findings.csv")
-    assert rows[0] == ["id", "item_id", "outcome", "reason", "evidence_url", "snippet"]
+    assert rows[0] == ["id", "item_id", "outcome", "reason", "evidence_url", "snippet", "stale"]
     assert rows[1] == [
         "gkb1",
         "general.license",
@@ -268,6 +270,7 @@ def test_findings_csv_has_one_row_per_org_and_item(tmp_path: Path) -> None:
         "reason for general.license",
         "https://gkb1.example/lic",
         "Лицензия №1",
+        "false",
     ]
     assert [(r[0], r[1]) for r in rows[1:]] == [
         ("gkb1", "general.license"),
@@ -319,6 +322,7 @@ def test_json_schema_keys_and_round_trip_values(tmp_path: Path) -> None:
         "reason": "reason for general.license",
         "weight": 2.0,
         "section": "general",
+        "stale": False,
         "evidence": [
             {
                 "url": "https://gkb1.example/lic",
@@ -339,6 +343,34 @@ def test_json_with_no_results_is_valid(tmp_path: Path) -> None:
     write_reports(tmp_path, RUN, lambda: iter(()), CHECKLISTS, formats=[ReportFormat.JSON])
     data = json.loads((tmp_path / "results.json").read_text("utf-8"))
     assert data["organizations"] == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "badge"), [("en", "stale"), ("ru", "устарел"), ("kk", "ескірген")]
+)
+def test_stale_flag_reaches_json_findings_csv_and_the_org_page(
+    tmp_path: Path, lang: str, badge: str
+) -> None:
+    stale = replace(
+        _finding("general.license", Outcome.PRESENT),
+        reason="found; stale: names 2024, not 2026",
+        stale=True,
+    )
+    result = replace(RESULTS[0], findings=(stale, _finding("contacts.phone", Outcome.ABSENT)))
+    write_reports(tmp_path, RUN, lambda: iter([result]), CHECKLISTS, lang=lang)
+    data = json.loads((tmp_path / "results.json").read_text("utf-8"))
+    assert [f["stale"] for f in data["organizations"][0]["findings"]] == [True, False]
+    rows = _csv_rows(tmp_path / "findings.csv")
+    assert [(r[1], r[-1]) for r in rows] == [
+        ("item_id", "stale"),
+        ("general.license", "true"),
+        ("contacts.phone", "false"),
+    ]
+    assert _csv_rows(tmp_path / "results.csv")[0][: len(CONTRACT)] == CONTRACT
+    tree = _html(tmp_path / "orgs" / "gkb1.html")
+    badges = [node.text() for node in tree.css("tr#item-general\\.license .badge.stale")]
+    assert badges == [badge]
+    assert tree.css_first("tr#item-contacts\\.phone .badge.stale") is None
 
 
 # --- HTML ----------------------------------------------------------------------------------

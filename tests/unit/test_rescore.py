@@ -208,7 +208,7 @@ def test_rescore_refuses_unfinished_and_bodiless_runs(tmp_path: Path) -> None:
         assert [r.id for r in store.runs()] == [1]  # nothing half-written left behind
 
 
-def test_schema_1_store_is_migrated_to_2(tmp_path: Path) -> None:
+def test_schema_1_store_is_migrated_to_current(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     raw = sqlite3.connect(path)
     try:
@@ -227,8 +227,9 @@ def test_schema_1_store_is_migrated_to_2(tmp_path: Path) -> None:
         assert (run.note, run.shard, run.pages_from, run.total) == ("", "", None, 3)
     raw = sqlite3.connect(path)
     try:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert "encoding" in {r[1] for r in raw.execute("PRAGMA table_info(pages)")}
+        assert "stale" in {r[1] for r in raw.execute("PRAGMA table_info(findings)")}
     finally:
         raw.close()
 

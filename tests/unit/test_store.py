@@ -23,7 +23,7 @@ from siteaudit.models import (
     SiteResult,
     SiteStatus,
 )
-from siteaudit.store import SCHEMA_VERSION, PageRecord, Store, page_title
+from siteaudit.store import _MIGRATIONS, SCHEMA_VERSION, PageRecord, Store, page_title
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 ALMATY = timezone(timedelta(hours=5))
@@ -93,7 +93,7 @@ def test_new_store_creates_folder_schema_and_wal(db_path: Path) -> None:
     assert db_path.is_file()
     raw = sqlite3.connect(db_path)
     try:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"runs", "sites", "findings", "pages"} <= tables
@@ -152,6 +152,58 @@ def test_site_result_round_trips_exactly(store: Store) -> None:
 
     assert list(store.iter_results(run.id)) == [full, with_none]  # ordered by registry row
     assert store.run(run.id).done == 2
+
+
+def test_stale_flag_round_trips(store: Store) -> None:
+    findings = (
+        Finding(
+            item_id="services.prices",
+            outcome=Outcome.PRESENT,
+            reason="прейскурант найден; stale: names 2024, not 2026",
+            stale=True,
+        ),
+        Finding(item_id="guarantees.program", outcome=Outcome.PRESENT, reason="найдена"),
+    )
+    run = start(store)
+    store.save_site(run.id, make_result(findings=findings))
+    (stored,) = store.iter_results(run.id)
+    assert [f.stale for f in stored.findings] == [True, False]
+    assert stored.findings == findings
+    (again,) = store.iter_results_of(run.id, ["org-1"])
+    assert [f.stale for f in again.findings] == [True, False]
+
+
+def test_schema_2_store_is_migrated_and_old_findings_are_not_stale(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    raw = sqlite3.connect(db_path)
+    try:
+        for statement in _MIGRATIONS[0] + _MIGRATIONS[1]:  # the schema 2 store of siteaudit 0.2
+            raw.execute(statement)
+        org = (
+            '{"id": "org-1", "name": "n", "url": "https://x.test/", "region": "",'
+            ' "country": "RU", "type": "", "extra": [], "row": 2}'
+        )
+        raw.executescript(
+            "INSERT INTO runs (started_at, registry, registry_hash, checklist, as_of, total, state)"
+            " VALUES ('2024-05-06T00:00:00+00:00', 'r.csv', 'h', 'auto', '2024-05-06', 1,"
+            " 'finished');"
+            f"INSERT INTO sites VALUES (1, 'org-1', 2, '{org}', 'ru-118n', 'ok', '', 50.0, NULL,"
+            " NULL, '', 1, 0, 0, 1, 0, '2024-05-06T00:00:00+00:00',"
+            " '2024-05-06T00:00:01+00:00', '2024-05-06');"
+            "INSERT INTO findings VALUES (1, 'org-1', 0, 'services.prices', 'present', 'found',"
+            " 1.0, 'services', '[]');"
+            "PRAGMA user_version = 2;"
+        )
+    finally:
+        raw.close()
+    with Store(db_path) as store:
+        (result,) = store.iter_results(1)
+        assert [(f.item_id, f.stale) for f in result.findings] == [("services.prices", False)]
+    raw = sqlite3.connect(db_path)
+    try:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    finally:
+        raw.close()
 
 
 def test_datetimes_are_stored_as_utc_text(store: Store, db_path: Path) -> None:

@@ -75,6 +75,9 @@ def ok(facts: PageFacts) -> bool:
     return facts.status_code is None or facts.status_code < 400
 
 
+VISION_COPY_PARAM = re.compile(r"(?:special_version|special|vision|blind|bvi)=", re.IGNORECASE)
+
+
 @lru_cache(maxsize=8192)
 def key(url: str) -> str:
     """A URL reduced for comparison: no scheme, no www., no index file, no trailing slash."""
@@ -82,7 +85,10 @@ def key(url: str) -> str:
     host = parts.netloc.lower().rsplit("@", 1)[-1].removeprefix("www.")
     host = host.removesuffix(":80").removesuffix(":443")
     path = re.sub(r"/index\.(?:html?|php|aspx?)$", "/", parts.path or "/").rstrip("/") or "/"
-    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
+    # A page's low-vision copy (?special_version=Y and the like) is the same page: the crawler
+    # does not fetch those copies, so they are looked up as the page they copy.
+    query = "&".join(p for p in parts.query.split("&") if p and not VISION_COPY_PARAM.match(p))
+    return f"{host}{path}" + (f"?{query}" if query else "")
 
 
 @lru_cache(maxsize=8192)

@@ -9,7 +9,8 @@ are empty when there is no score (always for unreachable sites); ``newest_news``
 date or empty.
 
 findings.csv: one row per organization and finding:
-``id,item_id,outcome,reason,evidence_url,snippet`` (the first piece of evidence).
+``id,item_id,outcome,reason,evidence_url,snippet,stale`` (the first piece of evidence;
+``stale`` is ``true`` for an annual document that names a past year, else ``false``).
 
 Both are UTF-8 with a BOM so Excel reads Cyrillic, and every cell that begins with
 ``= + - @``, a tab or a carriage return gets a leading ``'`` so no spreadsheet runs it.
@@ -38,7 +39,7 @@ RESULTS_COLUMNS = (
     "freshness",
     "newest_news",
 )
-FINDINGS_COLUMNS = ("id", "item_id", "outcome", "reason", "evidence_url", "snippet")
+FINDINGS_COLUMNS = ("id", "item_id", "outcome", "reason", "evidence_url", "snippet", "stale")
 ENCODING = "utf-8-sig"
 
 
@@ -109,4 +110,5 @@ def _finding_rows(result: SiteResult) -> Iterable[list[str]]:
             finding.reason,
             first.url if first else "",
             first.snippet if first else "",
+            "true" if finding.stale else "false",
         ]

@@ -37,6 +37,7 @@ Schema ``siteaudit/results``, version 1 (a field is only ever added within a ver
               "reason": "...",            // the rule that fired or what was not found
               "weight": 1.0,
               "section": "contacts",
+              "stale": false,             // an annual document naming a past year
               "evidence": [
                 {"url": "https://...", "snippet": "...",
                  "fetched_at": "2026-11-23T09:01:02+00:00"}  // or null
@@ -102,6 +103,7 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
         "reason": finding.reason,
         "weight": finding.weight,
         "section": finding.section,
+        "stale": finding.stale,
         "evidence": [_evidence_json(e) for e in finding.evidence],
     }
 

@@ -166,6 +166,7 @@ class ItemView:
     reason: str
     evidence: tuple[EvidenceView, ...]
     citation: CitationView | None
+    stale: bool = False  # an annual document that names a past year
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,7 @@ def _item_view(finding: Finding, item: Item | None, lang: str, items_dir: str) -
             for e in finding.evidence
         ),
         citation=citation_view(item),
+        stale=finding.stale,
     )
 
 
