@@ -18,6 +18,7 @@ import argparse
 import ipaddress
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -250,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
             for site in served.values():
                 print(f"{site.slug:<28} {site.url}", flush=True)
             print("Serving; press Ctrl-C to stop.", flush=True)
-            threading.Event().wait()
+            while True:  # a sleep is reliably interrupted by Ctrl-C (SIGINT)
+                time.sleep(1)
     except InputError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return int(exc.exit_code)
