@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from types import TracebackType
 
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -100,13 +101,14 @@ def _num(value: float | None) -> str:
 
 def summary_table(results: Iterable[SiteResult], *, limit: int = 40) -> tuple[Table, list[str]]:
     """A table of organizations (first ``limit``) and summary lines for the whole run."""
-    table = Table(title="siteaudit results", show_lines=False)
-    table.add_column("id", no_wrap=True, overflow="ellipsis", max_width=24)
-    table.add_column("organization", no_wrap=True, overflow="ellipsis", max_width=48)
-    table.add_column("status", no_wrap=True)
-    table.add_column("completeness", justify="right")
-    table.add_column("freshness", justify="right")
-    table.add_column("newest news", no_wrap=True)
+    table = Table(title="siteaudit results", show_lines=False, box=box.SIMPLE_HEAD, pad_edge=False)
+    # Scores first in width: on an 80-column terminal the names give way, never the numbers.
+    table.add_column("id", no_wrap=True, overflow="ellipsis", max_width=16)
+    table.add_column("organization", no_wrap=True, overflow="ellipsis", max_width=16)
+    table.add_column("status", no_wrap=True, overflow="ellipsis", max_width=12)
+    table.add_column("complete", justify="right", no_wrap=True, min_width=8)
+    table.add_column("fresh", justify="right", no_wrap=True, min_width=5)
+    table.add_column("last news", no_wrap=True, min_width=10, overflow="fold")
     statuses: Counter[SiteStatus] = Counter()
     comp: list[float] = []
     fresh: list[float] = []
