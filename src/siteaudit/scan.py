@@ -21,8 +21,10 @@ from .extract import extract
 from .fetch import Fetcher
 from .models import (
     CrawlResult,
+    Evaluation,
     Event,
     Organization,
+    PageFacts,
     RunInfo,
     SiteFinished,
     SiteResult,
@@ -106,14 +108,18 @@ def checklists_for_results(results: Iterable[SiteResult], hint: str = AUTO) -> d
     return found
 
 
-def site_result(
-    org: Organization,
-    crawl: CrawlResult,
-    checklist: Checklist,
-    as_of: date,
-    browser: BrowserCheck | None = None,
-) -> SiteResult:
-    """Pure: turn what the crawler (and the browser's checks) brought back into a scored result."""
+@dataclass(frozen=True, slots=True)
+class SiteEvaluation:
+    """A site's page facts and their evaluation, before the browser's checks are applied."""
+
+    facts: tuple[PageFacts, ...]
+    evaluation: Evaluation
+
+
+def evaluate_site(
+    org: Organization, crawl: CrawlResult, checklist: Checklist, as_of: date
+) -> SiteEvaluation:
+    """Pure: extract every page once and evaluate the checklist over the facts."""
     facts = tuple(extract(page) for page in crawl.pages if page.error is None)
     home = crawl.html_pages[0].final_url if crawl.html_pages else org.url
     evaluation = evaluate(
@@ -124,12 +130,28 @@ def site_result(
         as_of=as_of,
         region=org.country or None,
     )
+    return SiteEvaluation(facts, evaluation)
+
+
+def finish_site(
+    org: Organization,
+    crawl: CrawlResult,
+    checklist: Checklist,
+    as_of: date,
+    evaluated: SiteEvaluation,
+    browser: BrowserCheck | None = None,
+) -> SiteResult:
+    """Pure: apply the browser's checks (if any) to an evaluation and score it."""
     if browser is not None:
         evaluation = apply_browser(
-            evaluation, facts, browser.audit, key_urls=browser.key_urls, why_not=browser.why_not
+            evaluated.evaluation,
+            evaluated.facts,
+            browser.audit,
+            key_urls=browser.key_urls,
+            why_not=browser.why_not,
         )
     else:
-        evaluation = apply_browser(evaluation, facts, None)
+        evaluation = apply_browser(evaluated.evaluation, evaluated.facts, None)
     reachable = crawl.status is SiteStatus.OK
     scores = score(evaluation, checklist, as_of=as_of, reachable=reachable)
     return SiteResult(
@@ -145,6 +167,18 @@ def site_result(
         finished_at=crawl.finished_at,
         as_of=as_of,
     )
+
+
+def site_result(
+    org: Organization,
+    crawl: CrawlResult,
+    checklist: Checklist,
+    as_of: date,
+    browser: BrowserCheck | None = None,
+) -> SiteResult:
+    """Pure: turn what the crawler (and the browser's checks) brought back into a scored result."""
+    evaluated = evaluate_site(org, crawl, checklist, as_of)
+    return finish_site(org, crawl, checklist, as_of, evaluated, browser)
 
 
 def _internal_failure(
@@ -182,12 +216,14 @@ async def check_site(
         crawl = await crawl_site(org, fetcher, settings, on_event=on_event, renderer=browser)
         # Evaluation is CPU work: run it in a thread so the event loop keeps other sites'
         # connections alive (a page with 50,000 links takes seconds to evaluate).
-        result = await asyncio.to_thread(site_result, org, crawl, checklist, as_of)
+        evaluated = await asyncio.to_thread(evaluate_site, org, crawl, checklist, as_of)
+        result = finish_site(org, crawl, checklist, as_of, evaluated)
         if browser is not None and crawl.status is SiteStatus.OK and crawl.html_pages:
+            # The browser's checks go on top of the same evaluation: nothing is extracted twice.
             home = crawl.html_pages[0].final_url
             urls = key_pages(result.findings, home, settings.a11y_pages)
             checked = await browser.check(org.id, urls)
-            result = await asyncio.to_thread(site_result, org, crawl, checklist, as_of, checked)
+            result = finish_site(org, crawl, checklist, as_of, evaluated, checked)
     except (KeyboardInterrupt, asyncio.CancelledError):
         raise
     except Exception as exc:
