@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -10,6 +11,8 @@ import pytest
 
 from siteaudit.checklist import Checklist, TextRule
 from siteaudit.evaluate import evaluate
+from siteaudit.evaluate.match import lower_pattern, matches, search
+from siteaudit.extract import fold
 from siteaudit.models import (
     Finding,
     FoundDate,
@@ -256,8 +259,9 @@ def test_no_readable_page_makes_scoped_rules_unknown() -> None:
 def test_text_matches_plain_or_folded_and_counts_min_matches() -> None:
     facts = [page("/", text="Отчёт о работе"), page("/b/", text="Годовой отчет")]
     f = one({"kind": "text", "pattern": "отчет"}, facts)
-    assert f.outcome is P and "2 times on 2 pages" in f.reason
-    assert one({"kind": "text", "pattern": "отчет", "min_matches": 2}, facts).outcome is P
+    assert f.outcome is P and f.reason == "text: /отчет/ found on 2 pages"
+    f = one({"kind": "text", "pattern": "отчет", "min_matches": 2}, facts)
+    assert f.outcome is P and f.reason.endswith("found on 2 pages (2+ matches)")
     f = one({"kind": "text", "pattern": "отчет", "min_matches": 3}, facts)
     assert f.outcome is A and "need 3" in f.reason
     f = one({"kind": "text", "pattern": "лицензи"}, facts)
@@ -269,6 +273,40 @@ def test_text_evidence_snippet_is_short_and_around_the_match() -> None:
     f = one({"kind": "text", "pattern": r"ИНН\s*\d{10}"}, facts)
     assert f.outcome is P
     assert "ИНН 7701234567" in f.evidence[0].snippet and len(f.evidence[0].snippet) <= 200
+
+
+def test_text_pattern_lowered_matches_like_ignorecase() -> None:
+    """The fast path (pattern lower-cased, no IGNORECASE, over lower-cased or folded text)
+    finds what IGNORECASE finds; patterns it cannot lower safely keep IGNORECASE."""
+    texts = [
+        "ГБУЗ «Больница» Приём граждан по личным вопросам",
+        "Программа государственных ГАРАНТИЙ бесплатного оказания",
+        "Жизненно необходимых и важнейших лекарственных препаратов (ЖНВЛП)",
+        "603011, г. Нижний Новгород\nПн-Пт 8:00-20:00",
+    ]
+    patterns = [
+        r"(?<!\w)(?:ГБУЗ|ГАУЗ)(?!\w)",
+        r"при[её]м\w*\s+граждан",
+        r"ЖНВЛП|Жизненно",
+        r"ГОСУДАРСТВЕННЫХ\s+гарантий",
+        r"\d{6}[^\n]*город",
+        r"(?P<Word>Пн)-Пт",
+        r"\u0416НВЛП",
+        r"(?i:ЖНВЛП)",
+    ]
+    for pattern in patterns:
+        rx = re.compile(pattern, re.IGNORECASE)
+        for text in texts:
+            expected = rx.search(text) is not None or rx.search(fold(text)) is not None
+            assert search(rx, text) is expected, (pattern, text)
+            count, snippet = matches(rx, text)
+            assert (count > 0) is expected, (pattern, text)
+            if count:
+                assert snippet
+    assert lower_pattern(r"(?<!\w)ГБУЗ\W") == r"(?<!\w)гбуз\W"
+    assert lower_pattern(r"(?P<Name>X)(?P=Name)") == "(?P<name>x)(?P=name)"
+    assert lower_pattern(r"\x41") is None and lower_pattern("(?i)А") is None
+    assert lower_pattern("straße") is None  # ß lowers to itself but folds to "ss"
 
 
 # --- email --------------------------------------------------------------------------------

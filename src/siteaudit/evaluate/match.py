@@ -48,8 +48,6 @@ MIN_OWN_LETTERS = 5
 #: A placeholder phrase on a page with more of its own text than this is just a sentence.
 PLACEHOLDER_MAX_CHARS = 600
 WORD = re.compile(r"\w+")
-CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
-KAZAKH = re.compile(f"[{''.join(sorted(KAZAKH_LETTERS))}]", re.IGNORECASE)
 
 P, A, U = Outcome.PRESENT, Outcome.ABSENT, Outcome.UNKNOWN
 
@@ -196,51 +194,128 @@ def _folded_page(text: str) -> str:
     return fold(text)
 
 
+def lowered(text: str) -> str:
+    """str.lower() of a text, remembered for page texts like folded()."""
+    return _lowered_page(text) if len(text) > 2000 else text.lower()
+
+
+@lru_cache(maxsize=64)
+def _lowered_page(text: str) -> str:
+    return text.lower()
+
+
+_CYRILLIC_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя" + "".join(sorted(KAZAKH_LETTERS))
+_DROP_CYRILLIC = dict.fromkeys(map(ord, _CYRILLIC_LETTERS + _CYRILLIC_LETTERS.upper()))
+_KAZAKH_CASES = "".join(sorted(KAZAKH_LETTERS)) + "".join(sorted(KAZAKH_LETTERS)).upper()
+
+
 def letter_counts(text: str) -> tuple[int, int]:
     """(Cyrillic letters, of which Kazakh-specific) in a text."""
-    return len(CYRILLIC.findall(text)), len(KAZAKH.findall(text))
+    cyrillic = len(text) - len(text.translate(_DROP_CYRILLIC))
+    return cyrillic, (sum(text.count(ch) for ch in _KAZAKH_CASES) if cyrillic else 0)
+
+
+#: What makes lower-casing a pattern unsafe: code escapes (\x41, \u0410, \N{...}, octal)
+#: and inline flags, whose letters are not literals.
+_UNSAFE_TO_LOWER = re.compile(r"\\[xuUN0]|\\[1-7][0-7]{2}|\(\?[aiLmsux-]")
+
+
+def lower_pattern(pattern: str) -> str | None:
+    """The pattern with its literal letters lower-cased, to run without IGNORECASE over
+    lower-cased text (much faster: the regex engine can then skip ahead to a literal
+    prefix); None when that would change what it matches."""
+    if _UNSAFE_TO_LOWER.search(pattern) or any(
+        c.lower() != c.casefold() or len(c.lower()) != 1 for c in pattern if not c.isascii()
+    ):
+        return None
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":  # an escape stays as it is: \W is not \w
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif pattern.startswith("(?P", i):
+            out.append("(?P")
+            i += 3
+        else:
+            out.append(pattern[i].lower())
+            i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class TextPattern:
+    """A case-insensitive pattern prepared for page texts.
+
+    ``folded`` runs over folded text (ё written е); ``lowered`` over the text lower-cased,
+    whose offsets are the text's own (for snippets). ``lines``: the pattern is about line
+    structure (``\\n``), which folded text has lost, so the text as it is is searched too.
+    Other patterns match folded text wherever they match the text as it is (folding only
+    lowers, merges ё into е, joins whitespace and drops invisible characters), so one pass
+    over the folded text decides."""
+
+    rx: re.Pattern[str]
+    folded: re.Pattern[str]
+    lowered: re.Pattern[str] | None  # None: lower-casing is unsafe; use rx on the text
+    lines: bool
 
 
 @lru_cache(maxsize=1024)
-def _for_folded(rx: re.Pattern[str]) -> tuple[re.Pattern[str], bool]:
-    """The pattern to run over folded text (ё written е), and whether the text as it is must
-    be searched too: only for patterns about line structure (``\\n``), as folded text has
-    no line breaks. Other patterns match folded text wherever they match the text as it is
-    (folding only lowers, merges ё into е, joins whitespace and drops invisible characters),
-    so one pass over the folded text is enough."""
+def text_pattern(rx: re.Pattern[str]) -> TextPattern:
+    lines = "\\n" in rx.pattern or "\n" in rx.pattern
+    low = lower_pattern(rx.pattern) if rx.flags & re.IGNORECASE else None
+    if low is not None:
+        flags = rx.flags & ~re.IGNORECASE
+        folded_rx = re.compile(low.replace("ё", "е"), flags)
+        return TextPattern(rx, folded_rx, re.compile(low, flags), lines)
     pattern = rx.pattern.replace("ё", "е").replace("Ё", "Е")
     folded_rx = rx if pattern == rx.pattern else re.compile(pattern, rx.flags)
-    return folded_rx, "\\n" in rx.pattern or "\n" in rx.pattern
+    return TextPattern(rx, folded_rx, None, lines)
+
+
+def _raw_search(tp: TextPattern, text: str, pos: int = 0) -> tuple[int, int] | None:
+    """The span of the first match in the text as it is, at or after ``pos``."""
+    if tp.lowered is not None:
+        low = lowered(text)
+        if len(low) == len(text):
+            m = tp.lowered.search(low, pos)
+            return m.span() if m else None
+    m = tp.rx.search(text, pos)
+    return m.span() if m else None
 
 
 def search(rx: re.Pattern[str], text: str) -> bool:
     """True when ``rx`` matches the text (folded; as it is too for line patterns)."""
     if not text:
         return False
-    folded_rx, raw_too = _for_folded(rx)
-    if raw_too and rx.search(text) is not None:
+    tp = text_pattern(rx)
+    if tp.folded.search(folded(text)) is not None:
         return True
-    return folded_rx.search(folded(text)) is not None
+    return tp.lines and _raw_search(tp, text) is not None
 
 
-def matches(rx: re.Pattern[str], text: str) -> tuple[int, str]:
-    """How often ``rx`` matches the text (folded; for line patterns also as it is, the larger;
-    counted up to MAX_MATCHES a page), and a snippet around the first match, taken from the
-    text as it is where the pattern finds it there."""
+def matches(rx: re.Pattern[str], text: str, limit: int = MAX_MATCHES) -> tuple[int, str]:
+    """How often ``rx`` matches the text, counted up to ``limit`` (folded; for line patterns
+    also as it is, the larger), and a snippet around the first match, taken from the text
+    as it is where the pattern finds it there."""
     if not text:
         return 0, ""
-    folded_rx, raw_too = _for_folded(rx)
+    tp = text_pattern(rx)
     version = folded(text)
-    spans = [m.span() for m in islice(folded_rx.finditer(version), MAX_MATCHES)]
-    if raw_too:
-        raw = [m.span() for m in islice(rx.finditer(text), MAX_MATCHES)]
-        if len(raw) >= len(spans) and raw:
+    spans = [m.span() for m in islice(tp.folded.finditer(version), limit)]
+    if tp.lines and len(spans) < limit:
+        pattern = tp.lowered if tp.lowered is not None else tp.rx
+        source = lowered(text) if tp.lowered is not None else text
+        raw = [m.span() for m in islice(pattern.finditer(source), limit)]
+        if len(raw) >= len(spans) and raw and len(source) == len(text):
             return len(raw), around(text, *raw[0])
     if not spans:
         return 0, ""
-    first = rx.search(text)  # the same words in their own case, for the snippet
+    # The same words in their own case, for the snippet: folding only shortens the text
+    # (but for rare letters like ß), so the match is at or a little after the folded one.
+    first = _raw_search(tp, text, max(0, spans[0][0] - 100)) or _raw_search(tp, text)
     if first is not None:
-        return len(spans), around(text, *first.span())
+        return len(spans), around(text, *first)
     return len(spans), around(version, *spans[0])
 
 

@@ -33,38 +33,58 @@ from .match import (
 )
 
 
-def check_text(rule: TextRule, scope: Scope) -> Result:
+def settled(found: Sequence[str], enough: int | None) -> bool:
+    """True when a rule has found ``enough`` pages (None: every page is looked at)."""
+    return enough is not None and len(found) >= enough
+
+
+def pages_found(found: Sequence[str], stopped: bool) -> str:
+    """'3 pages', or '3+ pages' when the rule stopped looking once it had enough."""
+    n = len(set(found))
+    return f"{n}+ pages" if stopped else plural(n, "page")
+
+
+def check_text(rule: TextRule, scope: Scope, enough: int | None = None) -> Result:
+    """The pattern on the scope's pages. Each page is searched until it gives what the rule
+    needs (its first match; ``min_matches`` of them at most), not to its end; with
+    ``enough``, no more pages once that many matched and the rule is satisfied."""
     rx = re.compile(rule.pattern, re.IGNORECASE)
+    need = rule.min_matches
     total = 0
     evidence: list[Evidence] = []
     found: list[str] = []
+    stopped = False
     for page in scope.pages:
-        count, snippet = matches(rx, page.text)
+        if total >= need and settled(found, enough):
+            stopped = True
+            break
+        count, snippet = matches(rx, page.text, need)
         if count:
             total += count
             found.append(page.url)
             evidence.append(Evidence(page.url, snippet, page.fetched_at))
-    need = rule.min_matches
     what = f"text: /{clip(rule.pattern, PATTERN_CHARS)}/"
     if total >= need:
+        many = f" ({need}+ matches)" if need > 1 else ""
         return Result(
-            P,
-            f"{what} matched {plural(total, 'time')} on {plural(len(found), 'page')}",
-            tuple(evidence),
-            tuple(found),
+            P, f"{what} found on {pages_found(found, stopped)}{many}", tuple(evidence), tuple(found)
         )
-    if total:
+    if total:  # every page counted in full: each had fewer than ``need``
         return Result(A, f"{what} matched {plural(total, 'time')} on {scope.label}, need {need}")
     return Result(A, f"{what} not found on {scope.label}")
 
 
-def check_email(rule: EmailRule, scope: Scope) -> Result:
+def check_email(rule: EmailRule, scope: Scope, enough: int | None = None) -> Result:
     near = re.compile(rule.near, re.IGNORECASE) if rule.near else None
     evidence: list[Evidence] = []
     hits: list[str] = []
     found: list[str] = []
     seen: list[str] = []
+    stopped = False
     for page in scope.pages:
+        if settled(list(dict.fromkeys(found)), enough):
+            stopped = True
+            break
         for address in page.emails:
             if JUNK_EMAIL.search(address):
                 continue
@@ -80,7 +100,7 @@ def check_email(rule: EmailRule, scope: Scope) -> Result:
         where = "" if near is None else f" near /{clip(rule.near or '', PATTERN_CHARS)}/"
         return Result(
             P,
-            f"email: {hits[0]}{where} on {plural(len(set(found)), 'page')}",
+            f"email: {hits[0]}{where} on {pages_found(found, stopped)}",
             tuple(evidence),
             tuple(dict.fromkeys(found)),
         )
@@ -160,11 +180,15 @@ def check_phone(scope: Scope, region: str | None) -> Result:
     return Result(A, f"phone: no phone number on {scope.label}")
 
 
-def check_css(rule: CssRule, scope: Scope) -> Result:
+def check_css(rule: CssRule, scope: Scope, enough: int | None = None) -> Result:
     best = 0
     evidence: list[Evidence] = []
     found: list[str] = []
+    stopped = False
     for page in scope.pages:
+        if settled(found, enough):
+            stopped = True
+            break
         if not page.html:
             continue
         count, snippets = css_matches(page.html, rule.selector)
@@ -176,7 +200,7 @@ def check_css(rule: CssRule, scope: Scope) -> Result:
     what = f'css: "{clip(rule.selector, PATTERN_CHARS)}"'
     if evidence:
         return Result(
-            P, f"{what} matched on {plural(len(found), 'page')}", tuple(evidence), tuple(found)
+            P, f"{what} matched on {pages_found(found, stopped)}", tuple(evidence), tuple(found)
         )
     if best:
         return Result(A, f"{what} matched at most {best} times on a page, need {rule.min_count}")
@@ -231,11 +255,14 @@ def check_language(
         if ok:
             letters += cyrillic
             counted.append(page)
+            if letters >= rule.min_chars:
+                break  # enough: the other pages need not be counted
             shared.update(x for x in page.text.split("\n") if x in boilerplate)
-    for line in shared:  # menus and footers of the language's pages count once
-        cyrillic, kazakh = letter_counts(line)
-        if (kazakh > 0) == (rule.lang == "kk"):
-            letters += cyrillic
+    else:
+        for line in shared:  # menus and footers of the language's pages count once
+            cyrillic, kazakh = letter_counts(line)
+            if (kazakh > 0) == (rule.lang == "kk"):
+                letters += cyrillic
     evidence = tuple(Evidence(p.url, clip(p.title or p.text), p.fetched_at) for p in counted)
     amount = f"{letters} letters of {name} text on {plural(len(counted), 'page')}"
     if letters >= rule.min_chars:
@@ -251,14 +278,18 @@ def check_language(
 REGID_NAMES = {"ogrn": "ОГРН", "ogrnip": "ОГРНИП", "inn": "ИНН", "bin": "БИН"}
 
 
-def check_regid(rule: RegIdRule, scope: Scope) -> Result:
+def check_regid(rule: RegIdRule, scope: Scope, enough: int | None = None) -> Result:
     """A labelled registration id whose length and check digit are right."""
     names = "/".join(REGID_NAMES[t] for t in rule.types)
     evidence: list[Evidence] = []
     found: list[str] = []
     shown: list[str] = []
     invalid: list[str] = []
+    stopped = False
     for page in scope.pages:
+        if settled(list(dict.fromkeys(found)), enough):
+            stopped = True
+            break
         for regid in find_regids(page.text, rule.types):
             name = f"{REGID_NAMES[regid.type]} {regid.value}"
             if regid.valid or not rule.valid:
@@ -273,7 +304,7 @@ def check_regid(rule: RegIdRule, scope: Scope) -> Result:
         check = " with a valid check digit" if rule.valid else ""
         return Result(
             P,
-            f"regid: {shown[0]}{check} on {plural(len(set(found)), 'page')}",
+            f"regid: {shown[0]}{check} on {pages_found(found, stopped)}",
             tuple(evidence),
             tuple(dict.fromkeys(found)),
         )
@@ -285,12 +316,16 @@ def check_regid(rule: RegIdRule, scope: Scope) -> Result:
     return Result(A, f"regid: no labelled {names} on {scope.label}")
 
 
-def check_licence(scope: Scope) -> Result:
+def check_licence(scope: Scope, enough: int | None = None) -> Result:
     """A licence number in the old (ЛО-77-01-012345) or registry (Л041-01137-77/00123456) form."""
     evidence: list[Evidence] = []
     found: list[str] = []
     numbers: list[str] = []
+    stopped = False
     for page in scope.pages:
+        if settled(list(dict.fromkeys(found)), enough):
+            stopped = True
+            break
         for number in find_licences(page.text):
             evidence.append(Evidence(page.url, number, page.fetched_at))
             found.append(page.url)
@@ -298,7 +333,7 @@ def check_licence(scope: Scope) -> Result:
     if evidence:
         return Result(
             P,
-            f"licence: {numbers[0]} on {plural(len(set(found)), 'page')}",
+            f"licence: {numbers[0]} on {pages_found(found, stopped)}",
             tuple(evidence),
             tuple(dict.fromkeys(found)),
         )

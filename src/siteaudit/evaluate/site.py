@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from functools import cached_property
 from itertools import islice
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ..checklist import (
@@ -74,6 +75,32 @@ LANGUAGE_ROOT = re.compile(r"/*(?:(?:ru|kz|kk|en|rus|kaz|qaz)(?:/index\.\w+)?)?/
 MEDIA_TAGS = ("<img", "<iframe", "<embed", "<object", "<table", "<video")
 
 
+def referenced_items(checklist: Checklist) -> set[str]:
+    """The items other items' rules look at (``on:`` and ``also:``)."""
+    out: set[str] = set()
+
+    def walk(rule: Rule) -> None:
+        out.update(x for x in (getattr(rule, "on", "any"),) if x not in ("any", "home"))
+        out.update(getattr(rule, "also", ()))
+        for child in getattr(rule, "rules", ()):
+            walk(child)
+
+    for item in checklist.items:
+        walk(item.rule)
+    return out
+
+
+class SiteLink(NamedTuple):
+    """A distinct link of the site, where it was first seen, with its folded label."""
+
+    page: PageFacts
+    link: Link
+    label: str
+    host: str  # its target's host, without www.
+    news_story: bool  # a story below a news section: /news/2026/day-of-doctors
+    document: bool
+
+
 class Site:
     """One site's facts, indexed, with the results of the items decided so far."""
 
@@ -102,6 +129,13 @@ class Site:
         self.newest: tuple[date, str] | None = None
         self._results: dict[str, Result] = {}
         self._running: set[str] = set()
+        # Items whose every found page matters: scopes of other items (``on:``, ``also:``)
+        # and annual documents (their years are read off the found pages). The others stop
+        # looking once they have enough evidence.
+        self._thorough_items = referenced_items(checklist) | {
+            item.id for item in checklist.items if item.annual
+        }
+        self.enough: int | None = None  # found pages that settle a rule; None: look at all
         self._placeholders: dict[int, str | None] = {}
 
     def readable(self, facts: PageFacts) -> bool:
@@ -109,17 +143,35 @@ class Site:
         return id(facts) in self._readable
 
     @cached_property
-    def links(self) -> tuple[tuple[PageFacts, Link, str, str], ...]:
-        """Every web link of the read pages with its folded label and its target's key."""
-        out = []
+    def links(self) -> tuple[SiteLink, ...]:
+        """Every distinct web link of the read pages (by folded label and URL, where first
+        seen), with what the page rules ask of each worked out once."""
+        out: dict[tuple[str, str], SiteLink] = {}
         for page in self.pages:
             for link in page.links:
                 raw = link.raw_href.strip().lower()
                 if raw in ("", "#") or raw.startswith("javascript:"):
                     continue  # a menu heading or a script button: it leads nowhere
-                if link.url[:8].lower().startswith(("http://", "https://")):
-                    out.append((page, link, fold(link.label), key(link.url)))
-        return tuple(out)
+                if not link.url[:8].lower().startswith(("http://", "https://")):
+                    continue
+                label = fold(link.label)
+                if (label, link.url) not in out:
+                    target = key(link.url)
+                    story = news_url(link.url) and url_path(link.url).strip("/").count("/") > 0
+                    out[label, link.url] = SiteLink(
+                        page, link, label, target.split("/", 1)[0], story, is_document(link.url)
+                    )
+        return tuple(out.values())
+
+    @cached_property
+    def headings(self) -> dict[int, tuple[tuple[str, str, str], ...]]:
+        """Per page (by id): its (kind, text, folded text) of the title and h1s."""
+        return {
+            id(f): tuple(
+                (kind, t, fold(t)) for kind, t in (("title", f.title), *(("h1", h) for h in f.h1))
+            )
+            for f in self.facts
+        }
 
     @cached_property
     def hosts(self) -> frozenset[str]:
@@ -190,10 +242,13 @@ class Site:
             if item_id in self._running:
                 return Result(U, f"item {item_id} refers to itself through 'on:'")
             self._running.add(item_id)
+            outer = self.enough
+            self.enough = None if item_id in self._thorough_items else MAX_EVIDENCE
             try:
                 self._results[item_id] = self.run(self.checklist.item(item_id).rule)
             finally:
                 self._running.discard(item_id)
+                self.enough = outer
         return self._results[item_id]
 
     def scope(self, on: str) -> Scope:
@@ -246,15 +301,16 @@ class Site:
     def run(self, rule: Rule) -> Result:
         if isinstance(rule, PageRule):
             return self.page(rule)
+        enough = self.enough
         if isinstance(rule, TextRule):
-            return self.scoped(rule.on, lambda s: check_text(rule, self.content(s)))
+            return self.scoped(rule.on, lambda s: check_text(rule, self.content(s), enough))
         if isinstance(rule, EmailRule):
-            return self.scoped(rule.on, lambda s: check_email(rule, s))
+            return self.scoped(rule.on, lambda s: check_email(rule, s, enough))
         if isinstance(rule, PhoneRule):
             region = rule.region or self.region or self.checklist.country
             return self.scoped(rule.on, lambda s: check_phone(s, region))
         if isinstance(rule, CssRule):
-            return self.scoped(rule.on, lambda s: check_css(rule, s))
+            return self.scoped(rule.on, lambda s: check_css(rule, s, enough))
         if isinstance(rule, LinkRule):
             return self.scoped(rule.on, lambda s: check_link(rule, s))
         if isinstance(rule, NewsDateRule):
@@ -265,13 +321,17 @@ class Site:
             content = self.content(Scope(self.pages, "")).pages
             return check_language(rule, content, self.boilerplate)
         if isinstance(rule, RegIdRule):
-            return self.scoped(rule.on, lambda s: check_regid(rule, s))
+            return self.scoped(rule.on, lambda s: check_regid(rule, s, enough))
         if isinstance(rule, LicenceRule):
-            return self.scoped(rule.on, check_licence)
+            return self.scoped(rule.on, lambda s: check_licence(s, enough))
         return self.combine(rule)
 
     def combine(self, rule: AnyRule | AllRule) -> Result:
-        results = [self.run(child) for child in rule.rules]
+        results: list[Result] = []
+        for child in rule.rules:
+            results.append(self.run(child))
+            if self.enough is not None and isinstance(rule, AnyRule) and results[-1].outcome is P:
+                break  # settled: the other ways need not be tried
         by = {o: [r for r in results if r.outcome is o] for o in Outcome}
         order = (P, U, A) if isinstance(rule, AnyRule) else (A, U, P)
         outcome = next(o for o in order if by[o])
@@ -374,21 +434,20 @@ class Site:
 
         matcher = SynonymMatcher(synonyms)
         about_news = any(news_url("/" + x.replace(" ", "-")) or "новост" in x for x in synonyms)
-        for page, link, label, target_key in self.links:
-            if not about_news and news_url(link.url) and url_path(link.url).strip("/").count("/"):
+        for entry in self.links:
+            if not about_news and entry.news_story:
                 continue  # a news story ("День медицинского работника") is not the section
+            link, label = entry.link, entry.label
             if synonym := matcher(label):
                 exact = whole(synonym, label)
                 long_label = len(WORD.findall(label)) > len(WORD.findall(synonym)) + 2
-                if not exact and long_label and not is_document(link.url):
+                if not exact and long_label and not entry.document:
                     continue  # word stems in a sentence are not a menu label (a document's are)
                 shown = label_of(link)
                 how = f'link text "{clip(shown, 60)}"'
-                add(0 if exact else 1, link.url, how, shown, page)
-            elif (slug := match_slug(link.url, slugs)) and target_key.split("/", 1)[
-                0
-            ] in self.hosts:
-                add(2, link.url, f'slug "{slug}" in link', label_of(link), page)
+                add(0 if exact else 1, link.url, how, shown, entry.page)
+            elif slugs and entry.host in self.hosts and (slug := match_slug(link.url, slugs)):
+                add(2, link.url, f'slug "{slug}" in link', label_of(link), entry.page)
         for f in self.facts:
             if f.kind is PageKind.DOCUMENT and not rule.documents:
                 continue
@@ -396,8 +455,7 @@ class Site:
                 continue
             if not about_news and news_url(f.url) and url_path(f.url).strip("/").count("/"):
                 continue
-            for kind, text in (("title", f.title), *(("h1", h) for h in f.h1)):
-                folded_text = fold(text)
+            for kind, text, folded_text in self.headings[id(f)]:
                 if synonym := matcher(folded_text):
                     rank = 0 if whole(synonym, folded_text) else 1
                     if rank and len(WORD.findall(text)) > len(WORD.findall(synonym)) + 2:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-_YO = str.maketrans({"ё": "е"})  # casefold() has already lowered "Ё"
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 
 
@@ -15,7 +14,7 @@ def fold(text: str) -> str:
     not variants of Russian ones, so folding them would merge different words.
     Soft hyphens and zero-width characters are dropped, as a browser does not show them.
     """
-    folded = text.casefold().translate(_YO)
+    folded = text.casefold().replace("ё", "е")  # casefold() has lowered "Ё"
     if not folded.isascii():
         folded = _INVISIBLE.sub("", folded)
     return " ".join(folded.split())
