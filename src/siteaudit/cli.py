@@ -86,6 +86,12 @@ MaxPagesOpt = Annotated[
 ]
 MaxDepthOpt = Annotated[int | None, typer.Option("--max-depth", help="Link depth at most [4].")]
 ConcOpt = Annotated[int | None, typer.Option("--concurrency", help="Sites crawled at once [16].")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers", help="Processes that evaluate sites beside the crawl; 0: none [one per core]."
+    ),
+]
 HostConcOpt = Annotated[
     int | None, typer.Option("--per-host-concurrency", help="Requests in flight per host [2].")
 ]
@@ -144,6 +150,7 @@ def _settings(
     max_pages: int | None = None,
     max_depth: int | None = None,
     concurrency: int | None = None,
+    workers: int | None = None,
     per_host: int | None = None,
     delay: float | None = None,
     timeout: float | None = None,
@@ -160,6 +167,7 @@ def _settings(
         "max_pages": max_pages,
         "max_depth": max_depth,
         "concurrency": concurrency,
+        "workers": workers,
         "per_host_concurrency": per_host,
         "per_host_delay": delay,
         "page_timeout": timeout,
@@ -294,6 +302,7 @@ def scan(
     max_pages: MaxPagesOpt = None,
     max_depth: MaxDepthOpt = None,
     concurrency: ConcOpt = None,
+    workers: WorkersOpt = None,
     per_host_concurrency: HostConcOpt = None,
     delay: DelayOpt = None,
     timeout: TimeoutOpt = None,
@@ -336,6 +345,7 @@ def scan(
         max_pages=max_pages,
         max_depth=max_depth,
         concurrency=concurrency,
+        workers=workers,
         per_host=per_host_concurrency,
         delay=delay,
         timeout=timeout,

@@ -39,6 +39,7 @@ from .render.session import BrowserCheck, BrowserSession
 from .score import score
 from .settings import Settings
 from .store import Store
+from .workers import Evaluator, default_workers
 
 log = logging.getLogger(__name__)
 
@@ -206,17 +207,20 @@ async def check_site(
     on_event: Listener = _ignore,
     debug: bool = False,
     browser: BrowserSession | None = None,
+    evaluator: Evaluator | None = None,
 ) -> tuple[SiteResult, CrawlResult | None]:
     """Crawl and evaluate one site. Never raises for the site's own problems.
 
     With a ``browser``, script-built pages are rendered while crawling, and the key pages
-    get axe-core and the low-vision check."""
+    get axe-core and the low-vision check. Evaluation is CPU work: the ``evaluator`` runs
+    it in worker processes (default: a thread), so the event loop keeps other sites'
+    connections alive meanwhile (a page with 50,000 links takes seconds to evaluate)."""
     on_event(SiteStarted(org))
+    if evaluator is None:
+        evaluator = Evaluator(0, settings.a11y_pages)
     try:
         crawl = await crawl_site(org, fetcher, settings, on_event=on_event, renderer=browser)
-        # Evaluation is CPU work: run it in a thread so the event loop keeps other sites'
-        # connections alive (a page with 50,000 links takes seconds to evaluate).
-        evaluated = await asyncio.to_thread(evaluate_site, org, crawl, checklist, as_of)
+        evaluated = await evaluator(org, crawl, checklist, as_of)
         result = finish_site(org, crawl, checklist, as_of, evaluated)
         if browser is not None and crawl.status is SiteStatus.OK and crawl.html_pages:
             # The browser's checks go on top of the same evaluation: nothing is extracted twice.
@@ -318,6 +322,7 @@ async def _scan(
     run: RunInfo,
     on_event: Listener,
     debug: bool,
+    evaluator: Evaluator,
 ) -> None:
     async with Fetcher(settings) as fetcher, BrowserSession.open(settings) as browser:
 
@@ -333,6 +338,7 @@ async def _scan(
                     on_event=on_event,
                     debug=debug,
                     browser=browser,
+                    evaluator=evaluator,
                 )
                 store.save_site(run.id, result, crawl.pages if crawl is not None else ())
                 on_event(SiteFinished(result))
@@ -367,9 +373,13 @@ def run_scan(
     )
     for org_id in done:
         on_event(SiteSkipped(org_id))
-    todo = iter([org for org in plan.organizations if org.id not in done])
+    todo = [org for org in plan.organizations if org.id not in done]
+    workers = settings.workers if settings.workers is not None else default_workers()
     try:
-        asyncio.run(_scan(todo, plan.resolver, settings, store, run, on_event, debug))
+        with Evaluator(workers if len(todo) > 1 else 0, settings.a11y_pages) as evaluator:
+            asyncio.run(
+                _scan(iter(todo), plan.resolver, settings, store, run, on_event, debug, evaluator)
+            )
     except KeyboardInterrupt:
         store.mark_interrupted(run.id)
         raise

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         0.25, ge=0, description="Seconds between two requests to one host (per slot)."
     )
     concurrency: int = Field(16, ge=1, description="Sites crawled at once.")
+    workers: int | None = Field(
+        None,
+        ge=0,
+        description="Processes that extract and evaluate sites beside the crawl; 0: a thread "
+        "of the scan's own process; default: one per CPU core.",
+    )
     connect_timeout: float = Field(10.0, gt=0, description="Seconds to open a connection.")
     read_timeout: float = Field(20.0, gt=0, description="Seconds to wait for data.")
     page_timeout: float = Field(60.0, gt=0, description="Seconds for one whole page.")

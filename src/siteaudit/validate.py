@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from .extract.text import lower_pattern, lowered, required_literals
+
 RegIdType = Literal["ogrn", "ogrnip", "inn", "bin"]
 REGID_TYPES: Final = ("ogrn", "ogrnip", "inn", "bin")
 
@@ -99,9 +101,18 @@ class RegId:
     end: int
 
 
+#: Every labelled id has one of these in its lower-cased text (a fast screen before the regex).
+_REGID_NEEDLES = required_literals(
+    re.compile(lower_pattern("|".join(_LABELS.values())) or "(?!)")
+) or ("",)
+
+
 def find_regids(text: str, types: tuple[str, ...] = REGID_TYPES) -> tuple[RegId, ...]:
     """Labelled registration ids ("ОГРН 1027700132195", "БИН: 990140000483") in text order,
     each with whether its length and check digit are right."""
+    low = lowered(text)
+    if not any(needle in low for needle in _REGID_NEEDLES):
+        return ()
     out: list[RegId] = []
     for m in _REGID_RE.finditer(text):
         kind = next(k for k in _LABELS if m.group(k))
@@ -129,8 +140,14 @@ LICENCE_RE = re.compile(
 )
 
 
+#: Every licence number matches this in lower-cased text (a fast screen before LICENCE_RE).
+_LICENCE_SCREEN = re.compile(r"л[о0]?-?\d")
+
+
 def find_licences(text: str) -> tuple[str, ...]:
     """Licence numbers in both Russian forms, first seen first."""
+    if _LICENCE_SCREEN.search(lowered(text)) is None:
+        return ()
     return tuple(dict.fromkeys(m.group(0).upper() for m in LICENCE_RE.finditer(text)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -530,3 +531,52 @@ def test_kazakh_and_russian_publication_dates() -> None:
         d.value for d in find_dates("14 қазан 2025 ж. жаңалық; 2025 жылғы 15 қазан; 16.10.2025")
     ]
     assert found == [date(2025, 10, 14), date(2025, 10, 15), date(2025, 10, 16)]
+
+
+# --- text: the literal screen before a regex ------------------------------------------------
+
+
+def test_required_literals_are_read_off_the_pattern() -> None:
+    from siteaudit.extract.text import required_literals
+
+    def lits(pattern: str) -> tuple[str, ...] | None:
+        return required_literals(re.compile(pattern))
+
+    assert lits(r"права и обязанности (?:граждан|пациент)") == ("права и обязанности ",)
+    assert lits(r"\d[\d\s]{0,8}(?:[.,]\d{2})?\s?(?:₽|руб)") == ("руб", "₽")
+    assert lits(r"правил\w*\s+внутреннего\s+распорядка") == ("внутреннего",)
+    assert lits(r"(?:ab)+xyz") == ("xyz",)
+    assert lits(r"(?:abcd)*x") == ("x",)  # a part that may be absent is no requirement
+    assert lits(r"\d{6}") is None and lits(r"a|\d") is None  # a branch without a literal
+    assert required_literals(re.compile("abc", re.IGNORECASE)) is None
+
+
+def test_required_literals_never_screen_out_a_match() -> None:
+    from siteaudit.extract.text import required_literals
+
+    patterns = [
+        r"(?<!\w)(?:пн|пон|понедельник|вт)\s*[-–]\s*(?:пт|пятница)",
+        r"(?:как (?:добраться|проехать)|схема проезда|проезд)\s*:?[^\n]{0,80}?(?:остановк|автобус)",
+        r"росздравнадзор|федеральн\w* служб\w* по надзору",
+        r"(?:при[её]м\w*\s+(?:граждан|по личным вопросам)|личн\w*\s+при[её]м)",
+        r"(?:ab|cd)(?:ef|gh)+i?j",
+    ]
+    texts = [
+        "пн-пт 8:00",
+        "пон – пятница",
+        "как добраться: автобус 5",
+        "схема проезда\nостановка",
+        "проезд остановка",
+        "федеральная служба по надзору",
+        "приём граждан",
+        "личный прием",
+        "cdefghj",
+        "abj",
+        "abefj",
+    ]
+    for pattern in patterns:
+        rx = re.compile(pattern)
+        needles = required_literals(rx)
+        for text in texts:
+            if rx.search(text) and needles is not None:
+                assert any(n in text for n in needles), (pattern, text, needles)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from itertools import islice
 from urllib.parse import unquote, urlsplit
 
-from ..extract import fold
+from ..extract.text import fold, lower_pattern, lowered, required_literals
 from ..models import Evidence, Link, Outcome, PageFacts
 
 SNIPPET_CHARS = 200
@@ -194,16 +194,6 @@ def _folded_page(text: str) -> str:
     return fold(text)
 
 
-def lowered(text: str) -> str:
-    """str.lower() of a text, remembered for page texts like folded()."""
-    return _lowered_page(text) if len(text) > 2000 else text.lower()
-
-
-@lru_cache(maxsize=64)
-def _lowered_page(text: str) -> str:
-    return text.lower()
-
-
 _CYRILLIC_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя" + "".join(sorted(KAZAKH_LETTERS))
 _DROP_CYRILLIC = dict.fromkeys(map(ord, _CYRILLIC_LETTERS + _CYRILLIC_LETTERS.upper()))
 _KAZAKH_CASES = "".join(sorted(KAZAKH_LETTERS)) + "".join(sorted(KAZAKH_LETTERS)).upper()
@@ -213,34 +203,6 @@ def letter_counts(text: str) -> tuple[int, int]:
     """(Cyrillic letters, of which Kazakh-specific) in a text."""
     cyrillic = len(text) - len(text.translate(_DROP_CYRILLIC))
     return cyrillic, (sum(text.count(ch) for ch in _KAZAKH_CASES) if cyrillic else 0)
-
-
-#: What makes lower-casing a pattern unsafe: code escapes (\x41, \u0410, \N{...}, octal)
-#: and inline flags, whose letters are not literals.
-_UNSAFE_TO_LOWER = re.compile(r"\\[xuUN0]|\\[1-7][0-7]{2}|\(\?[aiLmsux-]")
-
-
-def lower_pattern(pattern: str) -> str | None:
-    """The pattern with its literal letters lower-cased, to run without IGNORECASE over
-    lower-cased text (much faster: the regex engine can then skip ahead to a literal
-    prefix); None when that would change what it matches."""
-    if _UNSAFE_TO_LOWER.search(pattern) or any(
-        c.lower() != c.casefold() or len(c.lower()) != 1 for c in pattern if not c.isascii()
-    ):
-        return None
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern[i] == "\\":  # an escape stays as it is: \W is not \w
-            out.append(pattern[i : i + 2])
-            i += 2
-        elif pattern.startswith("(?P", i):
-            out.append("(?P")
-            i += 3
-        else:
-            out.append(pattern[i].lower())
-            i += 1
-    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +220,16 @@ class TextPattern:
     folded: re.Pattern[str]
     lowered: re.Pattern[str] | None  # None: lower-casing is unsafe; use rx on the text
     lines: bool
+    # Strings one of which every match of ``folded`` (``lowered``) contains: a text without
+    # any of them needs no regex (None: no such strings are known).
+    folded_needles: tuple[str, ...] | None = None
+    lowered_needles: tuple[str, ...] | None = None
+
+    def maybe_folded(self, text: str) -> bool:
+        return self.folded_needles is None or any(n in text for n in self.folded_needles)
+
+    def maybe_lowered(self, text: str) -> bool:
+        return self.lowered_needles is None or any(n in text for n in self.lowered_needles)
 
 
 @lru_cache(maxsize=1024)
@@ -267,7 +239,15 @@ def text_pattern(rx: re.Pattern[str]) -> TextPattern:
     if low is not None:
         flags = rx.flags & ~re.IGNORECASE
         folded_rx = re.compile(low.replace("ё", "е"), flags)
-        return TextPattern(rx, folded_rx, re.compile(low, flags), lines)
+        lowered_rx = re.compile(low, flags)
+        return TextPattern(
+            rx,
+            folded_rx,
+            lowered_rx,
+            lines,
+            required_literals(folded_rx),
+            required_literals(lowered_rx),
+        )
     pattern = rx.pattern.replace("ё", "е").replace("Ё", "Е")
     folded_rx = rx if pattern == rx.pattern else re.compile(pattern, rx.flags)
     return TextPattern(rx, folded_rx, None, lines)
@@ -278,7 +258,7 @@ def _raw_search(tp: TextPattern, text: str, pos: int = 0) -> tuple[int, int] | N
     if tp.lowered is not None:
         low = lowered(text)
         if len(low) == len(text):
-            m = tp.lowered.search(low, pos)
+            m = tp.lowered.search(low, pos) if tp.maybe_lowered(low) else None
             return m.span() if m else None
     m = tp.rx.search(text, pos)
     return m.span() if m else None
@@ -289,7 +269,8 @@ def search(rx: re.Pattern[str], text: str) -> bool:
     if not text:
         return False
     tp = text_pattern(rx)
-    if tp.folded.search(folded(text)) is not None:
+    version = folded(text)
+    if tp.maybe_folded(version) and tp.folded.search(version) is not None:
         return True
     return tp.lines and _raw_search(tp, text) is not None
 
@@ -302,11 +283,15 @@ def matches(rx: re.Pattern[str], text: str, limit: int = MAX_MATCHES) -> tuple[i
         return 0, ""
     tp = text_pattern(rx)
     version = folded(text)
-    spans = [m.span() for m in islice(tp.folded.finditer(version), limit)]
+    spans = []
+    if tp.maybe_folded(version):
+        spans = [m.span() for m in islice(tp.folded.finditer(version), limit)]
     if tp.lines and len(spans) < limit:
         pattern = tp.lowered if tp.lowered is not None else tp.rx
         source = lowered(text) if tp.lowered is not None else text
-        raw = [m.span() for m in islice(pattern.finditer(source), limit)]
+        raw = []
+        if tp.lowered is None or tp.maybe_lowered(source):
+            raw = [m.span() for m in islice(pattern.finditer(source), limit)]
         if len(raw) >= len(spans) and raw and len(source) == len(text):
             return len(raw), around(text, *raw[0])
     if not spans:

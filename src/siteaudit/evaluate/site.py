@@ -71,6 +71,7 @@ from .rules import (
 )
 
 ALNUM = re.compile(r"[^\W_]")
+PATH_WORD = re.compile(r"[^\W_]+")
 LANGUAGE_ROOT = re.compile(r"/*(?:(?:ru|kz|kk|en|rus|kaz|qaz)(?:/index\.\w+)?)?/*", re.I)
 MEDIA_TAGS = ("<img", "<iframe", "<embed", "<object", "<table", "<video")
 
@@ -162,6 +163,42 @@ class Site:
                         page, link, label, target.split("/", 1)[0], story, is_document(link.url)
                     )
         return tuple(out.values())
+
+    @cached_property
+    def _link_index(self) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+        """Which links (by position in ``links``) have a label word, or a path word (a run of
+        letters and digits) on the site's own hosts, that starts with each 1-4 letter prefix."""
+        words: dict[str, set[int]] = {}
+        paths: dict[str, set[int]] = {}
+        for i, entry in enumerate(self.links):
+            for word in set(WORD.findall(entry.label)):
+                for k in range(1, min(4, len(word)) + 1):
+                    words.setdefault(word[:k], set()).add(i)
+            if entry.host in self.hosts:
+                for word in set(PATH_WORD.findall(url_path(entry.link.url))):
+                    for k in range(1, min(4, len(word)) + 1):
+                        paths.setdefault(word[:k], set()).add(i)
+        return words, paths
+
+    def link_candidates(self, synonyms: Sequence[str], slugs: Sequence[str]) -> list[SiteLink]:
+        """The links a page rule's synonyms or slugs may match, in ``links`` order: a label
+        can only match a synonym if each of its words starts a word of the label with its
+        first four letters (or is a whole short word), and a path can only match a slug if
+        a path word starts with the slug's first letters. The rest need no look."""
+        words, paths = self._link_index
+        chosen: set[int] = set()
+        for synonym in synonyms:
+            parts = WORD.findall(synonym)
+            if not parts:
+                return list(self.links)
+            hits = [words.get(part[:4], set()) for part in parts]
+            chosen |= set.intersection(*sorted(hits, key=len))
+        for slug in slugs:
+            head = PATH_WORD.match(slug)
+            if head is None:
+                return list(self.links)
+            chosen |= paths.get(head.group(0)[:4], set())
+        return [self.links[i] for i in sorted(chosen)]
 
     @cached_property
     def headings(self) -> dict[int, tuple[tuple[str, str, str], ...]]:
@@ -434,7 +471,7 @@ class Site:
 
         matcher = SynonymMatcher(synonyms)
         about_news = any(news_url("/" + x.replace(" ", "-")) or "новост" in x for x in synonyms)
-        for entry in self.links:
+        for entry in self.link_candidates(synonyms, slugs):
             if not about_news and entry.news_story:
                 continue  # a news story ("День медицинского работника") is not the section
             link, label = entry.link, entry.label

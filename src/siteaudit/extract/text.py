@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 
@@ -34,3 +38,98 @@ def normalise_block_text(text: str) -> str:
 def snippet(text: str, start: int, end: int, context: int = 40) -> str:
     """The matched text with `context` characters on either side, whitespace squashed."""
     return squash(text[max(0, start - context) : end + context])
+
+
+def lowered(text: str) -> str:
+    """str.lower() of a text; page texts are remembered, as many rules look at the same pages."""
+    return _lowered_page(text) if len(text) > 2000 else text.lower()
+
+
+@lru_cache(maxsize=64)
+def _lowered_page(text: str) -> str:
+    return text.lower()
+
+
+#: What makes lower-casing a pattern unsafe: code escapes (\x41, \u0410, \N{...}, octal)
+#: and inline flags, whose letters are not literals.
+_UNSAFE_TO_LOWER = re.compile(r"\\[xuUN0]|\\[1-7][0-7]{2}|\(\?[aiLmsux-]")
+
+
+def lower_pattern(pattern: str) -> str | None:
+    """The pattern with its literal letters lower-cased, to run without IGNORECASE over
+    lower-cased text (much faster: the regex engine can then skip ahead to a literal
+    prefix); None when that would change what it matches."""
+    if _UNSAFE_TO_LOWER.search(pattern) or any(
+        c.lower() != c.casefold() or len(c.lower()) != 1 for c in pattern if not c.isascii()
+    ):
+        return None
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":  # an escape stays as it is: \W is not \w
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif pattern.startswith("(?P", i):
+            out.append("(?P")
+            i += 3
+        else:
+            out.append(pattern[i].lower())
+            i += 1
+    return "".join(out)
+
+
+def required_literals(rx: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Strings one of which every match of ``rx`` contains, read off Python's own parse of
+    the pattern ("права и обязанности (?:граждан|пациент)" -> ("права и обязанности ",),
+    "₽|руб" -> ("₽", "руб")): a text that holds none of them (``in`` is a fast C scan) cannot
+    match, so the regex need not run. None when no such strings are known, or for patterns
+    that ignore case (their literals stand for more than themselves)."""
+    if rx.flags & re.IGNORECASE:
+        return None
+    try:
+        factors = _factors(sre_parse.parse(rx.pattern, rx.flags))
+    except Exception:  # a parser detail of another Python version: no prefilter, no harm
+        return None
+    return tuple(factors) if factors else None
+
+
+def _factors(sub: Any) -> list[str] | None:
+    """The best set of alternative literals every match of the parsed sequence contains."""
+    c = sre_constants
+    best: list[str] | None = None
+
+    def consider(candidates: list[str] | None) -> None:
+        nonlocal best
+        if not candidates or not all(candidates):
+            return
+        if best is None or _rank(candidates) > _rank(best):
+            best = candidates
+
+    run: list[str] = []
+    for op, av in sub:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        consider(["".join(run)] if run else None)
+        run = []
+        if op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, inner = av
+            if not add_flags & re.IGNORECASE:
+                consider(_factors(inner))
+        elif op is c.BRANCH:
+            alternatives = [_factors(alt) for alt in av[1]]
+            if alternatives and all(a is not None for a in alternatives):
+                consider(sorted({x for a in alternatives for x in a or ()}))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _high, item = av
+            if low >= 1:
+                consider(_factors(item))
+        elif op is c.ATOMIC_GROUP:
+            consider(_factors(av))
+    consider(["".join(run)] if run else None)
+    return best
+
+
+def _rank(candidates: list[str]) -> tuple[int, int]:
+    """Longer shortest string first, then fewer strings."""
+    return min(len(x) for x in candidates), -len(candidates)

@@ -1,0 +1,116 @@
+"""Evaluation off the event loop: in worker processes, so that it runs on every core.
+
+Extracting and evaluating a site is pure CPU work (tens of milliseconds a page). In a thread
+it would hold the GIL against the event loop that keeps every other site's connections
+moving; in worker processes it runs beside the crawl, one site per task. With ``workers=0``
+(or one site to scan) it runs in a thread of this process instead, as a library user or a
+test that patches the evaluation expects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from .checklist import Checklist
+from .models import CrawlResult, Organization
+from .render.audit import key_pages
+
+if TYPE_CHECKING:
+    from .scan import SiteEvaluation
+
+log = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    """One worker process per core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _quiet_worker() -> None:
+    # Ctrl-C reaches the whole process group: the scan itself stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def evaluate_for_scan(
+    org: Organization,
+    crawl: CrawlResult,
+    checklist: Checklist,
+    as_of: date,
+    key_roles: Sequence[str],
+) -> SiteEvaluation:
+    """evaluate_site, keeping only the page facts the browser's checks may need (the first
+    page and the key pages): the rest need not travel back from a worker process."""
+    from .scan import SiteEvaluation, evaluate_site  # scan imports this module
+
+    evaluated = evaluate_site(org, crawl, checklist, as_of)
+    if not evaluated.facts:
+        return evaluated
+    home = crawl.html_pages[0].final_url if crawl.html_pages else org.url
+    keep = set(key_pages(evaluated.evaluation.findings, home, key_roles))
+    facts = tuple(f for i, f in enumerate(evaluated.facts) if i == 0 or f.url in keep)
+    return SiteEvaluation(facts, evaluated.evaluation)
+
+
+class Evaluator:
+    """Runs ``evaluate_for_scan`` for the scan's sites; use as ``with Evaluator(n) as e:``."""
+
+    def __init__(self, workers: int, key_roles: Sequence[str] = ()) -> None:
+        self.workers = max(0, workers)
+        self.key_roles = tuple(key_roles)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_quiet_worker,
+            )
+        return self._pool
+
+    async def __call__(
+        self, org: Organization, crawl: CrawlResult, checklist: Checklist, as_of: date
+    ) -> SiteEvaluation:
+        args = (org, crawl, checklist, as_of, self.key_roles)
+        if self.workers == 0:
+            return await asyncio.to_thread(evaluate_for_scan, *args)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor(), evaluate_for_scan, *args)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): start a new pool for the next sites and
+            # evaluate this one here, so that no site is lost to another site's crash.
+            log.warning("an evaluation worker died; starting new ones (site %s)", org.id)
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            return await asyncio.to_thread(evaluate_for_scan, *args)

@@ -1,0 +1,101 @@
+"""Evaluation in worker processes: the same verdicts as in a thread, and a dead worker loses
+no site."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from siteaudit.crawl import crawl_site
+from siteaudit.demo import _rewrite_registry
+from siteaudit.fetch import Fetcher
+from siteaudit.models import Organization, SiteStatus
+from siteaudit.scan import ChecklistResolver, evaluate_site, plan_scan, run_scan
+from siteaudit.serve import load_site_map
+from siteaudit.settings import load_settings
+from siteaudit.store import Store
+from siteaudit.workers import Evaluator, evaluate_for_scan
+
+pytestmark = pytest.mark.integration
+AS_OF = date(2026, 11, 23)
+
+
+@pytest.fixture
+def registry(tmp_path: Path, examples_dir: Path, serve) -> Path:  # type: ignore[no-untyped-def]
+    site_map = load_site_map(examples_dir / "sites.yaml")
+    served = serve({slug: examples_dir / "sites" / slug for slug in site_map})
+    netlocs = {site_map[slug]: site.netloc for slug, site in served.items()}
+    path = tmp_path / "registry.csv"
+    _rewrite_registry(examples_dir / "registry.csv", path, netlocs)
+    return path
+
+
+def _verdicts(db: Path, workers: int, registry: Path) -> dict[str, list[tuple[str, str, str]]]:
+    settings = load_settings(
+        None, allow_networks=("127.0.0.0/8",), per_host_delay=0.0, workers=workers
+    )
+    plan = plan_scan(registry, "auto", skip_invalid=False)
+    with Store(db) as store:
+        run = run_scan(plan, store, settings, checklist="auto", as_of=AS_OF)
+        return {
+            r.org.id: [(f.item_id, f.outcome.value, f.reason) for f in r.findings]
+            for r in store.iter_results(run.id)
+        }
+
+
+def test_workers_give_the_verdicts_of_a_thread(registry: Path, tmp_path: Path) -> None:
+    in_processes = _verdicts(tmp_path / "p.db", 2, registry)
+    in_thread = _verdicts(tmp_path / "t.db", 0, registry)
+    assert len(in_processes) == 5
+    assert in_processes == in_thread
+
+
+def _crawl(url: str) -> tuple[Organization, object]:
+    settings = load_settings(None, allow_networks=("127.0.0.0/8",), per_host_delay=0.0)
+    org = Organization(id="a", name="A", url=url, country="RU")
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(settings) as fetcher:
+            return await crawl_site(org, fetcher, settings)
+
+    return org, asyncio.run(go())
+
+
+def test_only_the_key_pages_facts_come_back(examples_dir: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    site = serve({"ok": examples_dir / "sites" / "ru-gkb1"})["ok"]
+    org, crawl = _crawl(site.url)
+    checklist = ChecklistResolver("ru-118n").for_org(org)
+    full = evaluate_site(org, crawl, checklist, AS_OF)  # type: ignore[arg-type]
+    trimmed = evaluate_for_scan(org, crawl, checklist, AS_OF, ("home", "contacts.page"))  # type: ignore[arg-type]
+    assert trimmed.evaluation == full.evaluation
+    assert 1 < len(trimmed.facts) <= 2 < len(full.facts)
+    assert trimmed.facts[0] == full.facts[0]
+
+
+def test_a_dead_worker_loses_no_site(examples_dir: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    site = serve({"ok": examples_dir / "sites" / "ru-gkb1"})["ok"]
+    org, crawl = _crawl(site.url)
+    checklist = ChecklistResolver("ru-118n").for_org(org)
+    expected = evaluate_site(org, crawl, checklist, AS_OF).evaluation  # type: ignore[arg-type]
+
+    async def go() -> None:
+        with Evaluator(1) as evaluator:
+            first = await evaluator(org, crawl, checklist, AS_OF)  # type: ignore[arg-type]
+            assert first.evaluation == expected
+            pool = evaluator._pool
+            assert pool is not None
+            for pid in list(pool._processes):  # the worker is killed as the OOM killer would
+                os.kill(pid, signal.SIGKILL)
+            again = await evaluator(org, crawl, checklist, AS_OF)  # type: ignore[arg-type]
+            assert again.evaluation == expected  # evaluated here instead
+            third = await evaluator(org, crawl, checklist, AS_OF)  # type: ignore[arg-type]
+            assert third.evaluation == expected  # and a new pool takes the next site
+            assert evaluator._pool is not None and evaluator._pool is not pool
+
+    asyncio.run(go())
+    assert crawl.status is SiteStatus.OK  # type: ignore[attr-defined]
