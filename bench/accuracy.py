@@ -225,7 +225,8 @@ async def _scan(
                 id=site.slug, name=site.org, url=urls[site.slug], country=site.country
             )
             checklist = resolver.for_org(org)
-            result, _ = await check_site(org, checklist, fetcher, settings, as_of=as_of)
+            checked = await check_site(org, checklist, fetcher, settings, as_of=as_of)
+            result = checked.result
             results[site.slug] = result
 
         await asyncio.gather(*(one(site) for site in sites))

@@ -115,6 +115,18 @@ class SiteEvaluation:
 
     facts: tuple[PageFacts, ...]
     evaluation: Evaluation
+    # The crawl's page bodies as the store keeps them (compressed where the CPU is spare,
+    # in a worker process); None: the store compresses them itself.
+    bodies: tuple[bytes | None, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedSite:
+    """What check_site brings back: the scored result, and what the store keeps of the crawl."""
+
+    result: SiteResult
+    crawl: CrawlResult | None = None  # None when siteaudit itself failed on the site
+    bodies: tuple[bytes | None, ...] | None = None
 
 
 def evaluate_site(
@@ -208,7 +220,7 @@ async def check_site(
     debug: bool = False,
     browser: BrowserSession | None = None,
     evaluator: Evaluator | None = None,
-) -> tuple[SiteResult, CrawlResult | None]:
+) -> CheckedSite:
     """Crawl and evaluate one site. Never raises for the site's own problems.
 
     With a ``browser``, script-built pages are rendered while crawling, and the key pages
@@ -234,8 +246,8 @@ async def check_site(
         if debug:
             raise
         log.exception("siteaudit failed on %s (%s)", org.id, org.url)
-        return _internal_failure(org, checklist, as_of, exc), None
-    return result, crawl
+        return CheckedSite(_internal_failure(org, checklist, as_of, exc))
+    return CheckedSite(result, crawl, evaluated.bodies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +341,7 @@ async def _scan(
         async def worker() -> None:
             for org in orgs:  # a shared iterator: each worker pulls the next organization
                 checklist = resolver.for_org(org)
-                result, crawl = await check_site(
+                checked = await check_site(
                     org,
                     checklist,
                     fetcher,
@@ -340,8 +352,10 @@ async def _scan(
                     browser=browser,
                     evaluator=evaluator,
                 )
-                store.save_site(run.id, result, crawl.pages if crawl is not None else ())
-                on_event(SiteFinished(result))
+                crawl = checked.crawl
+                pages = crawl.pages if crawl is not None else ()
+                store.save_site(run.id, checked.result, pages, checked.bodies)
+                on_event(SiteFinished(checked.result))
 
         workers = [asyncio.create_task(worker()) for _ in range(settings.concurrency)]
         try:
@@ -376,7 +390,7 @@ def run_scan(
     todo = [org for org in plan.organizations if org.id not in done]
     workers = settings.workers if settings.workers is not None else default_workers()
     try:
-        with Evaluator(workers if len(todo) > 1 else 0, settings.a11y_pages) as evaluator:
+        with Evaluator(workers if len(todo) > 1 else 0, settings.a11y_pages).start() as evaluator:
             asyncio.run(
                 _scan(iter(todo), plan.resolver, settings, store, run, on_event, debug, evaluator)
             )
@@ -412,7 +426,7 @@ def check_one(
 
     async def go() -> SiteResult:
         async with Fetcher(settings) as fetcher, BrowserSession.open(settings) as browser:
-            result, _ = await check_site(
+            checked = await check_site(
                 org,
                 checklist,
                 fetcher,
@@ -422,6 +436,6 @@ def check_one(
                 debug=debug,
                 browser=browser,
             )
-            return result
+            return checked.result
 
     return asyncio.run(go()), checklist

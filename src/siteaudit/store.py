@@ -299,19 +299,40 @@ class Store:
             cursor = self._db.execute("SELECT org_id FROM sites WHERE run_id = ?", (run_id,))
             return {row["org_id"] for row in cursor}
 
-    def save_site(self, run_id: int, result: SiteResult, pages: Sequence[Page] = ()) -> None:
-        """Store one site's result and pages in one transaction, replacing an earlier one."""
-        self.save_sites(run_id, [(result, pages)])
+    def save_site(
+        self,
+        run_id: int,
+        result: SiteResult,
+        pages: Sequence[Page] = (),
+        bodies: Sequence[bytes | None] | None = None,
+    ) -> None:
+        """Store one site's result and pages in one transaction, replacing an earlier one.
+
+        ``bodies``: the pages' bodies already compressed (compress_body), one per page."""
+        with self._transaction():
+            self._check_run(run_id)
+            self._save_site(run_id, result, pages, bodies)
 
     def save_sites(self, run_id: int, items: Iterable[tuple[SiteResult, Sequence[Page]]]) -> None:
         """Store many sites' results and pages in one transaction (rescore, merge)."""
         with self._transaction():
-            if self._db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-                raise ScanError(f"{self.path}: there is no run {run_id} to save results in")
+            self._check_run(run_id)
             for result, pages in items:
                 self._save_site(run_id, result, pages)
 
-    def _save_site(self, run_id: int, result: SiteResult, pages: Sequence[Page]) -> None:
+    def _check_run(self, run_id: int) -> None:
+        if self._db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+            raise ScanError(f"{self.path}: there is no run {run_id} to save results in")
+
+    def _save_site(
+        self,
+        run_id: int,
+        result: SiteResult,
+        pages: Sequence[Page],
+        bodies: Sequence[bytes | None] | None = None,
+    ) -> None:
+        if bodies is None or len(bodies) != len(pages):
+            bodies = [compress_body(p.html) for p in pages]
         org_id = result.org.id
         # The findings and pages of an earlier result go with it (ON DELETE CASCADE).
         self._db.execute("DELETE FROM sites WHERE run_id = ? AND org_id = ?", (run_id, org_id))
@@ -326,8 +347,8 @@ class Store:
         self._db.executemany(
             _insert("pages", ("run_id", "org_id", "position", *_PAGE_FIELDS, "encoding", "body")),
             (
-                (run_id, org_id, position, *_page_values(p), p.encoding, compress_body(p.html))
-                for position, p in enumerate(pages)
+                (run_id, org_id, position, *_page_values(p), p.encoding, body)
+                for position, (p, body) in enumerate(zip(pages, bodies, strict=True))
             ),
         )
 

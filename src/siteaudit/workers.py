@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Self
 from .checklist import Checklist
 from .models import CrawlResult, Organization
 from .render.audit import key_pages
+from .store import compress_body
 
 if TYPE_CHECKING:
     from .scan import SiteEvaluation
@@ -39,6 +40,17 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _start_method() -> str:
+    """fork where there is one: workers start at once, share the loaded code, and need no
+    ``if __name__ == "__main__":`` guard in a script that runs a scan (spawn re-imports the
+    script in each worker); spawn elsewhere."""
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _ready() -> None:
+    return None
+
+
 def _quiet_worker() -> None:
     # Ctrl-C reaches the whole process group: the scan itself stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -52,16 +64,19 @@ def evaluate_for_scan(
     key_roles: Sequence[str],
 ) -> SiteEvaluation:
     """evaluate_site, keeping only the page facts the browser's checks may need (the first
-    page and the key pages): the rest need not travel back from a worker process."""
+    page and the key pages): the rest need not travel back from a worker process; and the
+    page bodies compressed for the store, which is work done here, not in the crawl's
+    process."""
     from .scan import SiteEvaluation, evaluate_site  # scan imports this module
 
     evaluated = evaluate_site(org, crawl, checklist, as_of)
+    bodies = tuple(compress_body(page.html) for page in crawl.pages)
     if not evaluated.facts:
-        return evaluated
+        return SiteEvaluation(evaluated.facts, evaluated.evaluation, bodies)
     home = crawl.html_pages[0].final_url if crawl.html_pages else org.url
     keep = set(key_pages(evaluated.evaluation.findings, home, key_roles))
     facts = tuple(f for i, f in enumerate(evaluated.facts) if i == 0 or f.url in keep)
-    return SiteEvaluation(facts, evaluated.evaluation)
+    return SiteEvaluation(facts, evaluated.evaluation, bodies)
 
 
 class Evaluator:
@@ -88,11 +103,18 @@ class Evaluator:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def start(self) -> Self:
+        """Start the worker processes now: before the event loop and its threads exist, as
+        forking a process with threads can leave a lock held in the child."""
+        if self.workers:
+            self._executor().submit(_ready).result()
+        return self
+
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=multiprocessing.get_context(_start_method()),
                 initializer=_quiet_worker,
             )
         return self._pool

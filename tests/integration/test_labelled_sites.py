@@ -109,7 +109,8 @@ async def _scan_all(urls: dict[str, str]) -> dict[str, SiteResult]:
             org = Organization(
                 id=slug, name=str(site.data["org"]), url=urls[slug], country=site.country
             )
-            result, _ = await check_site(org, resolver.for_org(org), fetcher, settings, as_of=AS_OF)
+            checked = await check_site(org, resolver.for_org(org), fetcher, settings, as_of=AS_OF)
+            result = checked.result
             results[slug] = result
 
         await asyncio.gather(*(one(slug) for slug in urls))

@@ -36,8 +36,13 @@ def registry(tmp_path: Path, examples_dir: Path, serve) -> Path:  # type: ignore
 
 
 def _verdicts(db: Path, workers: int, registry: Path) -> dict[str, list[tuple[str, str, str]]]:
+    # One request per host at a time: the pages come in the same order in both runs.
     settings = load_settings(
-        None, allow_networks=("127.0.0.0/8",), per_host_delay=0.0, workers=workers
+        None,
+        allow_networks=("127.0.0.0/8",),
+        per_host_delay=0.0,
+        per_host_concurrency=1,
+        workers=workers,
     )
     plan = plan_scan(registry, "auto", skip_invalid=False)
     with Store(db) as store:

@@ -33,6 +33,7 @@ from .content import (
     parse_retry_after,
 )
 from .guard import BlockedAddress, GuardedBackend, NetworkPolicy, literal_ip
+from .pools import HostPools
 from .taxonomy import classify
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -93,20 +94,26 @@ class Fetcher:
             trust_env=False,
         )
 
-    def _guarded_transport(self) -> httpx.AsyncHTTPTransport:
+    def _guarded_transport(self) -> httpx.AsyncBaseTransport:
         s = self.settings
-        connections = s.concurrency * s.per_host_concurrency + 8
         context = _ssl_context(s)
-        transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
-        # httpx offers no hook for the network backend: swap in a pool that uses ours.
-        transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=context,
-            max_connections=connections,
-            max_keepalive_connections=connections,
-            keepalive_expiry=5.0,
-            network_backend=GuardedBackend(self.policy),
-        )
-        return transport
+        backend = GuardedBackend(self.policy)
+        # A host's requests in flight, plus robots.txt and a sitemap beside them.
+        connections = s.per_host_concurrency + 2
+
+        def host_transport() -> httpx.AsyncHTTPTransport:
+            transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
+            # httpx offers no hook for the network backend: swap in a pool that uses ours.
+            transport._pool = httpcore.AsyncConnectionPool(
+                ssl_context=context,
+                max_connections=connections,
+                max_keepalive_connections=connections,
+                keepalive_expiry=5.0,
+                network_backend=backend,
+            )
+            return transport
+
+        return HostPools(host_transport, keep=2 * s.concurrency + 8)
 
     async def __aenter__(self) -> Self:
         await self._client.__aenter__()
