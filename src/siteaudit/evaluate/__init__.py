@@ -57,6 +57,20 @@ from .site import Site
 __all__ = ["evaluate"]
 
 
+_DATED: dict[tuple[int, date], tuple[Checklist, Checklist]] = {}
+
+
+def _dated(checklist: Checklist, as_of: date) -> Checklist:
+    """checklist.as_of(as_of), the same object for every site of a scan (its rules' caches
+    then hold across sites)."""
+    hit = _DATED.get((id(checklist), as_of))
+    if hit is None or hit[0] is not checklist:
+        hit = _DATED[id(checklist), as_of] = (checklist, checklist.as_of(as_of))
+        if len(_DATED) > 64:
+            _DATED.pop(next(iter(_DATED)))
+    return hit[1]
+
+
 def evaluate(
     checklist: Checklist,
     facts: Sequence[PageFacts],
@@ -76,7 +90,7 @@ def evaluate(
                 for item in items
             )
         )
-    site = Site(checklist.as_of(as_of), facts, home_url=home_url, as_of=as_of, region=region)
+    site = Site(_dated(checklist, as_of), facts, home_url=home_url, as_of=as_of, region=region)
     findings = []
     for item in items:
         result = site.result(item.id)

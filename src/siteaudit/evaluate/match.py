@@ -143,15 +143,7 @@ class SynonymMatcher:
 
     def __init__(self, synonyms: Sequence[str]) -> None:
         self.synonyms = tuple(synonyms)
-        alternatives = []
-        for synonym in self.synonyms:
-            looks = "".join(
-                rf"(?=.*?(?<!\w){re.escape(part[: max(4, len(part) - 2)])}"
-                + (r"(?!\w))" if len(part) < 4 else ")")
-                for part in WORD.findall(synonym)
-            )
-            alternatives.append(rf"(?<!\w){re.escape(synonym)}" + (f"|^{looks}" if looks else ""))
-        self.screen = re.compile("|".join(alternatives), re.DOTALL) if alternatives else None
+        self.screen = _synonym_screen(self.synonyms)
         self.cache: dict[str, str | None] = {}
 
     def __call__(self, label: str) -> str | None:
@@ -161,6 +153,26 @@ class SynonymMatcher:
             hit = self.screen.search(label) is not None
             self.cache[label] = match_synonym(label, self.synonyms) if hit else None
         return self.cache[label]
+
+
+@lru_cache(maxsize=1024)
+def _synonym_screen(synonyms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex that finds whether a label may match any synonym (built once per rule)."""
+    alternatives = []
+    for synonym in synonyms:
+        looks = "".join(
+            rf"(?=.*?(?<!\w){re.escape(part[: max(4, len(part) - 2)])}"
+            + (r"(?!\w))" if len(part) < 4 else ")")
+            for part in WORD.findall(synonym)
+        )
+        alternatives.append(rf"(?<!\w){re.escape(synonym)}" + (f"|^{looks}" if looks else ""))
+    return re.compile("|".join(alternatives), re.DOTALL) if alternatives else None
+
+
+@lru_cache(maxsize=1024)
+def folded_synonyms(synonyms: tuple[str, ...]) -> tuple[str, ...]:
+    """A rule's synonyms folded, empty and repeated ones left out (once per rule)."""
+    return tuple(dict.fromkeys(s for s in (fold(x) for x in synonyms) if s))
 
 
 @lru_cache(maxsize=256)
@@ -186,7 +198,7 @@ def match_slug(url: str, slugs: Sequence[str]) -> str | None:
 
 def folded(text: str) -> str:
     """fold() of a text; page texts are remembered, as many rules look at the same pages."""
-    return _folded_page(text) if len(text) > 2000 else fold(text)
+    return _folded_page(text) if len(text) > 200 else fold(text)
 
 
 @lru_cache(maxsize=64)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import islice
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -47,6 +47,7 @@ from .match import (
     SynonymMatcher,
     U,
     clip,
+    folded_synonyms,
     is_document,
     key,
     label_of,
@@ -74,6 +75,43 @@ ALNUM = re.compile(r"[^\W_]")
 PATH_WORD = re.compile(r"[^\W_]+")
 LANGUAGE_ROOT = re.compile(r"/*(?:(?:ru|kz|kk|en|rus|kaz|qaz)(?:/index\.\w+)?)?/*", re.I)
 MEDIA_TAGS = ("<img", "<iframe", "<embed", "<object", "<table", "<video")
+
+
+@lru_cache(maxsize=1024)
+def _index_keys(
+    synonyms: tuple[str, ...], slugs: tuple[str, ...]
+) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]] | None:
+    """What Site.link_candidates looks up for a rule: each synonym's words cut to four
+    letters, each slug's first path word cut to four; None when one of them has no word
+    (then every link is a candidate)."""
+    parts = tuple(tuple(w[:4] for w in WORD.findall(synonym)) for synonym in synonyms)
+    heads = tuple(PATH_WORD.match(slug) for slug in slugs)
+    if not all(parts) or not all(heads):
+        return None
+    return parts, tuple(h.group(0)[:4] for h in heads if h is not None)
+
+
+@lru_cache(maxsize=1024)
+def _about_news(synonyms: tuple[str, ...]) -> bool:
+    return any(news_url("/" + x.replace(" ", "-")) or "новост" in x for x in synonyms)
+
+
+_THOROUGH: dict[int, tuple[Checklist, frozenset[str]]] = {}
+
+
+def thorough_items(checklist: Checklist) -> frozenset[str]:
+    """Items whose every found page matters: the scopes of other items and annual documents
+    (remembered per checklist: a scan asks once per site)."""
+    hit = _THOROUGH.get(id(checklist))
+    if hit is None or hit[0] is not checklist:
+        annual = {item.id for item in checklist.items if item.annual}
+        hit = _THOROUGH[id(checklist)] = (
+            checklist,
+            frozenset(referenced_items(checklist) | annual),
+        )
+        if len(_THOROUGH) > 64:
+            _THOROUGH.pop(next(iter(_THOROUGH)))
+    return hit[1]
 
 
 def referenced_items(checklist: Checklist) -> set[str]:
@@ -133,9 +171,7 @@ class Site:
         # Items whose every found page matters: scopes of other items (``on:``, ``also:``)
         # and annual documents (their years are read off the found pages). The others stop
         # looking once they have enough evidence.
-        self._thorough_items = referenced_items(checklist) | {
-            item.id for item in checklist.items if item.annual
-        }
+        self._thorough_items = thorough_items(checklist)
         self.enough: int | None = None  # found pages that settle a rule; None: look at all
         self._placeholders: dict[int, str | None] = {}
 
@@ -185,19 +221,17 @@ class Site:
         can only match a synonym if each of its words starts a word of the label with its
         first four letters (or is a whole short word), and a path can only match a slug if
         a path word starts with the slug's first letters. The rest need no look."""
+        keys = _index_keys(tuple(synonyms), tuple(slugs))
+        if keys is None:
+            return list(self.links)
         words, paths = self._link_index
         chosen: set[int] = set()
-        for synonym in synonyms:
-            parts = WORD.findall(synonym)
-            if not parts:
-                return list(self.links)
-            hits = [words.get(part[:4], set()) for part in parts]
+        empty: set[int] = set()
+        for parts in keys[0]:
+            hits = [words.get(part, empty) for part in parts]
             chosen |= set.intersection(*sorted(hits, key=len))
-        for slug in slugs:
-            head = PATH_WORD.match(slug)
-            if head is None:
-                return list(self.links)
-            chosen |= paths.get(head.group(0)[:4], set())
+        for head in keys[1]:
+            chosen |= paths.get(head, empty)
         return [self.links[i] for i in sorted(chosen)]
 
     @cached_property
@@ -383,7 +417,7 @@ class Site:
         return Result(outcome, reason, evidence, found)
 
     def page(self, rule: PageRule) -> Result:
-        synonyms = tuple(dict.fromkeys(s for s in (fold(x) for x in rule.synonyms) if s))
+        synonyms = folded_synonyms(rule.synonyms)
         slugs = tuple(s.lower() for s in rule.slugs)
         candidates = self.page_candidates(rule, synonyms, slugs)
         if not candidates:
@@ -470,7 +504,7 @@ class Site:
                 out[k] = (order, target, how, evidence)
 
         matcher = SynonymMatcher(synonyms)
-        about_news = any(news_url("/" + x.replace(" ", "-")) or "новост" in x for x in synonyms)
+        about_news = _about_news(synonyms)
         for entry in self.link_candidates(synonyms, slugs):
             if not about_news and entry.news_story:
                 continue  # a news story ("День медицинского работника") is not the section

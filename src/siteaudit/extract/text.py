@@ -42,7 +42,7 @@ def snippet(text: str, start: int, end: int, context: int = 40) -> str:
 
 def lowered(text: str) -> str:
     """str.lower() of a text; page texts are remembered, as many rules look at the same pages."""
-    return _lowered_page(text) if len(text) > 2000 else text.lower()
+    return _lowered_page(text) if len(text) > 200 else text.lower()
 
 
 @lru_cache(maxsize=64)
