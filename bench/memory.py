@@ -6,7 +6,9 @@ Target (issue 6): peak RSS <= 300 MB for a registry of 10,000 sites, not growing
 registry. Every row points at a port of 127.0.x.y where nothing listens, so each site fails
 fast with connect_error (``--live K`` points every K-th row at a small served example site
 instead, so real pages flow through the pipeline and the store too). Prints the peak RSS
-after reading the registry and after the scan, and the scan's wall time.
+after reading the registry and after the scan, the peak of the largest child process (an
+evaluation worker, forked from the scan's process; or, with ``--render auto``, Chromium's), and
+the scan's wall time.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--live", type=int, default=0, help="every K-th row is a served site")
+    parser.add_argument("--render", choices=("auto", "never"), default="auto")
     args = parser.parse_args()
     site = REPO / "examples" / "sites" / "ru-ambulatoria-sparse"
     with tempfile.TemporaryDirectory() as tmp, serve_sites({"live": site}) as served:
@@ -70,14 +73,18 @@ def main() -> None:
             per_host_delay=0.0,
             concurrency=args.concurrency,
             retries=0,
+            render=args.render,
         )
         start = time.perf_counter()
         with Store(Path(tmp) / "s.db") as store:
             run = run_scan(plan, store, settings, checklist="auto", as_of=date(2026, 11, 23))
         wall = time.perf_counter() - start
+        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(
             f"registry {args.rows} rows; peak RSS: {base:.0f} MB at start, {planned:.0f} MB after "
-            f"reading the registry, {_rss_mb():.0f} MB after the scan (target <= 300 MB)"
+            f"reading the registry, {_rss_mb():.0f} MB after the scan (target <= 300 MB); "
+            f"the largest child process (an evaluation worker, or Chromium's with --render auto) "
+            f"{worker:.0f} MB"
         )
         print(f"scan: {run.done} sites in {wall:.1f} s ({run.done / wall:.0f} sites/s)")
 

@@ -77,6 +77,14 @@ class ChecklistResolver:
             return f'{registry}:{org.row}: column "country": {exc.message}'
         return None
 
+    def all_for(self, orgs: Iterable[Organization]) -> tuple[Checklist, ...]:
+        """Every checklist the organizations need, each once, loaded now."""
+        found: dict[int, Checklist] = {}
+        for org in orgs:
+            checklist = self.for_org(org)
+            found.setdefault(id(checklist), checklist)
+        return tuple(found.values())
+
     @property
     def used(self) -> dict[str, Checklist]:
         if self._fixed is not None:
@@ -390,7 +398,10 @@ def run_scan(
     todo = [org for org in plan.organizations if org.id not in done]
     workers = settings.workers if settings.workers is not None else default_workers()
     try:
-        with Evaluator(workers if len(todo) > 1 else 0, settings.a11y_pages).start() as evaluator:
+        checklists = plan.resolver.all_for(todo)
+        with Evaluator(
+            workers if len(todo) > 1 else 0, settings.a11y_pages, checklists
+        ).start() as evaluator:
             asyncio.run(
                 _scan(iter(todo), plan.resolver, settings, store, run, on_event, debug, evaluator)
             )

@@ -51,9 +51,29 @@ def _ready() -> None:
     return None
 
 
-def _quiet_worker() -> None:
+#: The scan's checklists, handed to each worker once when it starts: a task names its
+#: checklist by position here instead of carrying a copy (unpickling a checklist for every
+#: site cost more than evaluating a small site, and defeated the caches kept per checklist).
+_checklists: tuple[Checklist, ...] = ()
+
+
+def _init_worker(checklists: tuple[Checklist, ...]) -> None:
+    global _checklists
+    _checklists = checklists
     # Ctrl-C reaches the whole process group: the scan itself stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _evaluate_in_worker(
+    org: Organization,
+    crawl: CrawlResult,
+    checklist: Checklist | int,
+    as_of: date,
+    key_roles: Sequence[str],
+) -> SiteEvaluation:
+    if isinstance(checklist, int):
+        checklist = _checklists[checklist]
+    return evaluate_for_scan(org, crawl, checklist, as_of, key_roles)
 
 
 def evaluate_for_scan(
@@ -82,9 +102,15 @@ def evaluate_for_scan(
 class Evaluator:
     """Runs ``evaluate_for_scan`` for the scan's sites; use as ``with Evaluator(n) as e:``."""
 
-    def __init__(self, workers: int, key_roles: Sequence[str] = ()) -> None:
+    def __init__(
+        self, workers: int, key_roles: Sequence[str] = (), checklists: Sequence[Checklist] = ()
+    ) -> None:
+        """``checklists``: those the scan will use (known to each worker from its start;
+        another one is sent along with its site)."""
         self.workers = max(0, workers)
         self.key_roles = tuple(key_roles)
+        self._checklists = tuple(checklists)
+        self._index = {id(c): i for i, c in enumerate(self._checklists)}
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Self:
@@ -115,7 +141,8 @@ class Evaluator:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context(_start_method()),
-                initializer=_quiet_worker,
+                initializer=_init_worker,
+                initargs=(self._checklists,),
             )
         return self._pool
 
@@ -126,8 +153,11 @@ class Evaluator:
         if self.workers == 0:
             return await asyncio.to_thread(evaluate_for_scan, *args)
         loop = asyncio.get_running_loop()
+        ref: Checklist | int = self._index.get(id(checklist), checklist)
         try:
-            return await loop.run_in_executor(self._executor(), evaluate_for_scan, *args)
+            return await loop.run_in_executor(
+                self._executor(), _evaluate_in_worker, org, crawl, ref, as_of, self.key_roles
+            )
         except BrokenProcessPool:
             # A worker died (killed, out of memory): start a new pool for the next sites and
             # evaluate this one here, so that no site is lost to another site's crash.
