@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from ..checklist import CssRule, EmailRule, LanguageRule, LinkRule, RegIdRule, TextRule
@@ -207,13 +208,19 @@ def check_css(rule: CssRule, scope: Scope, enough: int | None = None) -> Result:
     return Result(A, f"{what} matched nothing on {scope.label}")
 
 
+@lru_cache(maxsize=256)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex matching where any of the patterns matches (one search per link)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)", re.IGNORECASE)
+
+
 def check_link(rule: LinkRule, scope: Scope) -> Result:
-    patterns = [re.compile(p, re.IGNORECASE) for p in rule.href]
+    pattern = _any_of(rule.href)
     evidence: list[Evidence] = []
     found: list[str] = []
     for page in scope.pages:
         for link in page.links:
-            if any(p.search(link.url) for p in patterns):
+            if pattern.search(link.url):
                 snippet = f"{link.label}: {link.url}" if link.label else link.url
                 evidence.append(Evidence(link.url, clip(snippet), page.fetched_at))
                 found.append(page.url)
