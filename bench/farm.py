@@ -1,17 +1,21 @@
 """The site farm: siteaudit vs Scrapy vs the server's raw ceiling, on loopback, in one run.
 
     .venv/bin/python bench/farm.py [--sites 200] [--pages 50] [--min-kb 30] [--max-kb 80]
-                                   [--concurrency 64] [--no-scrapy] [--no-wrk] [--profile 20]
+                                   [--concurrency 16] [--scrapy-concurrency 16] [--no-scrapy]
+                                   [--no-wrk] [--render never|auto] [--profile 20]
 
 Generates S sites x P pages of Russian HTML (30-80 KB each) into a temporary folder, serves
 them from nginx (Debian's package, started here with our own config, each site on its own
 127.0.1.x address; ``--server python`` or no nginx: siteaudit.serve) and measures:
 
 - siteaudit: a full scan (every check of ru-118n on) with per-host delay 0 and 2 requests per
-  host, many hosts at once: pages/s, CPU ms/page (the scanner's process only), peak RSS;
+  host, 16 hosts at once (``--concurrency``): pages/s, CPU ms/page (the crawl's process and
+  its evaluation worker processes, each shown), peak RSS. ``--render never`` (the default)
+  leaves a11y.axe unknown, as with no Chromium; ``--render auto`` adds axe-core in Chromium
+  on each site's key pages, seconds of browser time per site;
 - Scrapy (``pip install scrapy``; the ``bench`` extra) with equivalent settings: robots.txt
   obeyed, 2 requests per host, no delay, depth <= 4, same-host links only, links found with
-  selectolax: pages/s, CPU ms/page;
+  selectolax, CONCURRENT_REQUESTS twice the sites at once: pages/s, CPU ms/page;
 - the server's raw ceiling: ``wrk`` on one page.
 
 Then the ratios, and (``--profile N``) a cProfile of siteaudit scanning N sites: the top
@@ -310,7 +314,15 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=50)
     ap.add_argument("--min-kb", type=int, default=30)
     ap.add_argument("--max-kb", type=int, default=80)
-    ap.add_argument("--concurrency", type=int, default=64, help="sites crawled at once")
+    ap.add_argument(
+        "--concurrency", type=int, default=16, help="sites siteaudit crawls at once (its default)"
+    )
+    ap.add_argument(
+        "--scrapy-concurrency",
+        type=int,
+        default=None,
+        help="Scrapy's CONCURRENT_REQUESTS / 2 (default: the same as --concurrency)",
+    )
     ap.add_argument("--server", choices=("nginx", "python"), default="nginx")
     ap.add_argument(
         "--render",
@@ -362,7 +374,7 @@ def main() -> None:
             )
             theirs = None
             if not args.no_scrapy:
-                scrapy = run_scrapy(urls, tmp, args.concurrency)
+                scrapy = run_scrapy(urls, tmp, args.scrapy_concurrency or args.concurrency)
                 if isinstance(scrapy, str):
                     print(f"scrapy: {scrapy}")
                 else:

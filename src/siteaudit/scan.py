@@ -348,6 +348,7 @@ async def _scan(
 
         async def worker() -> None:
             for org in orgs:  # a shared iterator: each worker pulls the next organization
+                await evaluator.room()
                 checklist = resolver.for_org(org)
                 checked = await check_site(
                     org,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import ipaddress
@@ -553,3 +554,63 @@ async def test_guarded_backend_passes_allowed_ips() -> None:
 def test_bad_ca_bundle_is_an_input_error(tmp_path: Any) -> None:
     with pytest.raises(InputError, match="ca_bundle"):
         Fetcher(settings(ca_bundle=str(tmp_path / "missing.pem")))
+
+
+# --- pools: one small connection pool per host --------------------------------------------
+
+
+def test_host_pools_route_by_host_and_close_idle_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    from siteaudit.fetch import pools
+
+    monkeypatch.setattr(pools, "IDLE_BEFORE_CLOSE", 0.0)
+    made: list[_FakeTransport] = []
+
+    def make() -> _FakeTransport:
+        made.append(_FakeTransport())
+        return made[-1]
+
+    hosts = pools.HostPools(make, keep=4)
+
+    async def get(host: str) -> bytes:
+        await asyncio.sleep(0)
+        request = httpx.Request("GET", f"http://{host}/")
+        response = await hosts.handle_async_request(request)
+        try:
+            return b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
+        finally:
+            await response.aclose()
+
+    async def go() -> list[bytes]:
+        # 8 waves of 5 new hosts, 3 requests each at once: each new host's first request
+        # closes idle pools of the wave before (closing yields to the other requests)
+        out: list[bytes] = []
+        for wave in range(8):
+            names = [f"h{wave}-{k}.test" for k in range(5)]
+            out += await asyncio.gather(*(get(name) for name in names for _ in range(3)))
+        return out
+
+    bodies = asyncio.run(go())
+    expected = [f"h{w}-{k}.test".encode() for w in range(8) for k in range(5) for _ in range(3)]
+    assert bodies == expected
+    assert len(made) == 40  # one pool per host, never two
+    assert all(t.requests == 3 for t in made)
+    assert len(hosts) <= 4 + 5  # idle pools were closed; the open ones are the newest
+    assert sum(t.closed for t in made) >= 30
+    asyncio.run(hosts.aclose())
+    assert all(t.closed for t in made)
+
+
+class _FakeTransport(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self.requests = 0
+        self.closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert not self.closed, "a request reached a closed pool"
+        self.requests += 1
+        await asyncio.sleep(0.001)
+        return httpx.Response(200, content=request.url.host.encode())
+
+    async def aclose(self) -> None:
+        await asyncio.sleep(0)
+        self.closed = True

@@ -68,8 +68,12 @@ class HostPools(httpx.AsyncBaseTransport):
         key = (url.scheme, url.host, url.port)
         pool = self._pools.get(key)
         if pool is None:
-            await self._trim()
+            # No await between the look-up and the insert: another request for the same
+            # host cannot slip in and make a second pool.
+            idle = self._evict()
             pool = self._pools[key] = _Pool(self._make())
+            for old in idle:
+                await old.transport.aclose()
         else:
             self._pools.move_to_end(key)
         pool.active += 1
@@ -87,16 +91,16 @@ class HostPools(httpx.AsyncBaseTransport):
             extensions=response.extensions,
         )
 
-    async def _trim(self) -> None:
-        if len(self._pools) < self._keep:
-            return
+    def _evict(self) -> list[_Pool]:
+        """Take the least recently used idle pools out, to make room for one more."""
+        out: list[_Pool] = []
         now = time.monotonic()
         for key, pool in list(self._pools.items()):  # oldest first
             if len(self._pools) < self._keep:
                 break
             if pool.active == 0 and now - pool.used >= IDLE_BEFORE_CLOSE:
-                del self._pools[key]
-                await pool.transport.aclose()
+                out.append(self._pools.pop(key))
+        return out
 
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), OrderedDict()
