@@ -368,8 +368,9 @@ def main() -> None:
             print(
                 f"siteaudit: {pages} pages in {wall:.1f} s = {ours:.1f} pages/s, "
                 f"{(cpu + kids) * 1000 / pages:.1f} ms CPU/page (crawl process "
-                f"{cpu * 1000 / pages:.1f}, evaluation workers {kids * 1000 / pages:.1f}), "
-                f"peak RSS {rss:.0f} MB + {kids_rss:.0f} MB a worker "
+                f"{cpu * 1000 / pages:.1f}, child processes {kids * 1000 / pages:.1f}: evaluation "
+                "workers, and Chromium with --render auto), "
+                f"peak RSS {rss:.0f} MB, the largest child {kids_rss:.0f} MB "
                 f"(every check on; --render {args.render})"
             )
             theirs = None
