@@ -37,6 +37,20 @@ def examples_dir() -> Path:
 
 
 @pytest.fixture
+def example_registry(tmp_path: Path, examples_dir: Path, serve: Serve) -> Path:
+    """examples/registry.csv pointed at the example sites, served on free loopback ports."""
+    from siteaudit.demo import _rewrite_registry
+    from siteaudit.serve import load_site_map
+
+    site_map = load_site_map(examples_dir / "sites.yaml")
+    served = serve({slug: examples_dir / "sites" / slug for slug in site_map})
+    netlocs = {site_map[slug]: site.netloc for slug, site in served.items()}
+    path = tmp_path / "registry.csv"
+    _rewrite_registry(examples_dir / "registry.csv", path, netlocs)
+    return path
+
+
+@pytest.fixture
 def corpus_dir() -> Path:
     """../shared/corpus/real beside the repository; the test is skipped where it is absent."""
     path = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"

@@ -7,21 +7,15 @@ from pathlib import Path
 import pytest
 
 from siteaudit.cli import main
-from siteaudit.demo import _rewrite_registry
 from siteaudit.errors import ExitCode
-from siteaudit.serve import load_site_map
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def registry(tmp_path: Path, examples_dir: Path, serve) -> Path:  # type: ignore[no-untyped-def]
+def registry(example_registry: Path) -> Path:
     """The example registry on loopback, plus one site nothing listens on (connect_error)."""
-    site_map = load_site_map(examples_dir / "sites.yaml")
-    served = serve({slug: examples_dir / "sites" / slug for slug in site_map})
-    netlocs = {site_map[slug]: site.netloc for slug, site in served.items()}
-    path = tmp_path / "registry.csv"
-    _rewrite_registry(examples_dir / "registry.csv", path, netlocs)
+    path = example_registry
     with path.open("a", encoding="utf-8") as fh:
         fh.write("ru-down,Закрытая больница,http://127.0.0.1:9/,Тестовая область,RU,hospital,\n")
     return path

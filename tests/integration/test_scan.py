@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from siteaudit.cli import main
-from siteaudit.demo import _rewrite_registry
 from siteaudit.errors import ExitCode
 from siteaudit.models import Event, Outcome, SiteFinished, SiteStarted, SiteStatus
 from siteaudit.scan import plan_scan, run_scan
@@ -23,14 +22,9 @@ AS_OF = "2026-11-23"
 
 
 @pytest.fixture
-def registry(tmp_path: Path, examples_dir: Path, serve) -> Path:  # type: ignore[no-untyped-def]
+def registry(example_registry: Path) -> Path:
     """The example registry pointed at the example sites served on free loopback ports."""
-    site_map = load_site_map(examples_dir / "sites.yaml")
-    served = serve({slug: examples_dir / "sites" / slug for slug in site_map})
-    netlocs = {site_map[slug]: site.netloc for slug, site in served.items()}
-    path = tmp_path / "registry.csv"
-    _rewrite_registry(examples_dir / "registry.csv", path, netlocs)
-    return path
+    return example_registry
 
 
 def _labels(examples_dir: Path) -> dict[str, dict[str, str]]:

@@ -12,11 +12,9 @@ from pathlib import Path
 import pytest
 
 from siteaudit.crawl import crawl_site
-from siteaudit.demo import _rewrite_registry
 from siteaudit.fetch import Fetcher
 from siteaudit.models import Organization, SiteStatus
 from siteaudit.scan import ChecklistResolver, evaluate_site, plan_scan, run_scan
-from siteaudit.serve import load_site_map
 from siteaudit.settings import load_settings
 from siteaudit.store import Store
 from siteaudit.workers import Evaluator, evaluate_for_scan
@@ -26,13 +24,8 @@ AS_OF = date(2026, 11, 23)
 
 
 @pytest.fixture
-def registry(tmp_path: Path, examples_dir: Path, serve) -> Path:  # type: ignore[no-untyped-def]
-    site_map = load_site_map(examples_dir / "sites.yaml")
-    served = serve({slug: examples_dir / "sites" / slug for slug in site_map})
-    netlocs = {site_map[slug]: site.netloc for slug, site in served.items()}
-    path = tmp_path / "registry.csv"
-    _rewrite_registry(examples_dir / "registry.csv", path, netlocs)
-    return path
+def registry(example_registry: Path) -> Path:
+    return example_registry
 
 
 def _verdicts(db: Path, workers: int, registry: Path) -> dict[str, list[tuple[str, str, str]]]:

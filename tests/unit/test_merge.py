@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 
 from siteaudit.cli import main
-from siteaudit.demo import _rewrite_registry
 from siteaudit.errors import ExitCode
 from siteaudit.registry import shard_of
 from siteaudit.scan import plan_scan, run_scan
-from siteaudit.serve import load_site_map
 from siteaudit.settings import load_settings
 from siteaudit.store import Store
 
@@ -23,13 +21,8 @@ IDS = ["ru-gkb1", "ru-poliklinika-cp1251", "kz-oblbolnica", "kz-emhana-ru", "ru-
 
 
 @pytest.fixture
-def registry(tmp_path: Path, examples_dir: Path, serve) -> Path:  # type: ignore[no-untyped-def]
-    site_map = load_site_map(examples_dir / "sites.yaml")
-    served = serve({slug: examples_dir / "sites" / slug for slug in site_map})
-    netlocs = {site_map[slug]: site.netloc for slug, site in served.items()}
-    path = tmp_path / "registry.csv"
-    _rewrite_registry(examples_dir / "registry.csv", path, netlocs)
-    return path
+def registry(example_registry: Path) -> Path:
+    return example_registry
 
 
 def _summary(db: Path, run_id: int | None = None) -> dict[str, tuple[object, ...]]:
