@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -580,3 +581,37 @@ def test_required_literals_never_screen_out_a_match() -> None:
         for text in texts:
             if rx.search(text) and needles is not None:
                 assert any(n in text for n in needles), (pattern, text, needles)
+
+
+def test_email_windows_find_what_a_whole_scan_finds() -> None:
+    """find_emails reads only the stretches around "@", "собака" and "[at]": on every example
+    page and on obfuscated, crowded and long texts it finds what the regex over the whole
+    text finds."""
+    from siteaudit.extract.contacts import _EMAIL_RE, _clean_email
+
+    def whole_scan(text: str) -> tuple[str, ...]:
+        found: dict[str, None] = {}
+        for m in _EMAIL_RE.finditer(text):
+            cleaned = _clean_email(m["local"], m["domain"], m["tld"])
+            if cleaned is not None:
+                found.setdefault(cleaned)
+        return tuple(found)
+
+    filler = "Поликлиника принимает пациентов ежедневно. " * 40
+    texts = [
+        "Пишите: info@gkb1.ru, priem @ gkb1.ru или главврачу: head[at]gkb1[dot]ru",
+        "e-mail: mail(собака)clinic.kz; резерв: reserve собака clinic.kz; почта (AT) x.ru",
+        "admin {ЭТ} hospital.ru " + filler + " second@hospital.ru",
+        filler + "a" * 70 + "@example.org " + filler,
+        "first.last+tag@sub.domain.example.ru" + "x" * 3000 + "tail@z.kz",
+        "(at) [at] «at» <at> no address here " + filler,
+        "logo@2x.png and " + "@" * 30 + " user@host.ru",
+    ]
+    for path in sorted(
+        (Path(__file__).resolve().parents[2] / "examples" / "sites").rglob("*.html")
+    ):
+        html = path.read_bytes().decode("utf-8", errors="replace")
+        texts.append(extract(make_page("", raw=html)).text)
+    assert len(texts) > 20
+    for text in texts:
+        assert find_emails(text) == whole_scan(text)[:100], text[:80]
