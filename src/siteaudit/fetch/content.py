@@ -38,6 +38,9 @@ _RETRY_AFTER_CAP = 30.0
 SNIFF_BYTES = 512
 _META_SCAN_BYTES = 4096
 _BINARY_BYTES = frozenset([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_BINARY_BYTE = re.compile(
+    b"[" + b"".join(re.escape(bytes([b])) for b in sorted(_BINARY_BYTES)) + b"]"
+)
 _DETECT_BYTES = 256 * 1024
 _META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
 _ALIASES = {
@@ -97,7 +100,7 @@ def looks_binary(head: bytes) -> bool:
     """True when the first bytes hold control bytes no text has (WHATWG "binary data bytes")."""
     if head.startswith(tuple(bom for bom, _ in _BOMS)):
         return False
-    return any(b in _BINARY_BYTES for b in head[:SNIFF_BYTES])
+    return _BINARY_BYTE.search(head, 0, SNIFF_BYTES) is not None
 
 
 def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
