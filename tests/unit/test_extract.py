@@ -615,3 +615,30 @@ def test_email_windows_find_what_a_whole_scan_finds() -> None:
     assert len(texts) > 20
     for text in texts:
         assert find_emails(text) == whole_scan(text)[:100], text[:80]
+
+
+def test_digit_windows_find_what_a_whole_scan_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Phones and dates are looked for only around the digits (found with str.find): on every
+    example page and on crafted texts they come out as when a regex reads the whole text."""
+    from siteaudit.extract import contacts, dates
+
+    filler = "Поликлиника принимает пациентов ежедневно. " * 30
+    texts = [
+        "Тел.: +7 (831) 245-10-54, 8 800 555-35-35; факс 8(831)2451055. Новость 05.11.2026",
+        filler + "+7 701 555 12 34" + filler + "14 октября 2025 г." + filler,
+        "2025 жылғы 14 қазанда; 14 қазан 2025 ж.; October 14, 2025; 2025-10-14; 14.10.25",
+        "1" * 70 + " 2" * 40 + " +7-" + "9" * 10,
+        " ".join(str(n) for n in range(3000)),  # more digits than are found one by one
+        "ИНН 7701234567 ОГРН 1027700132195 от 21.11.2011 № 323-ФЗ, действителен до 01.01.2027",
+    ]
+    for path in sorted(
+        (Path(__file__).resolve().parents[2] / "examples" / "sites").rglob("*.html")
+    ):
+        html = path.read_bytes().decode("utf-8", errors="replace")
+        texts.append(extract(make_page("", raw=html)).text)
+    windowed = [(find_phones(t), find_dates(t)) for t in texts]
+    monkeypatch.setattr(contacts, "digit_positions", lambda text: None)
+    monkeypatch.setattr(dates, "digit_positions", lambda text: None)
+    whole = [(find_phones(t), find_dates(t)) for t in texts]
+    assert windowed == whole
+    assert sum(bool(p) for p, _ in windowed) > 20 and sum(bool(d) for _, d in windowed) > 20

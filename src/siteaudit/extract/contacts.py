@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import phonenumbers
 
-from .text import lowered
+from .text import digit_positions, lowered
 
 #: Runs of digits handed to the phone library per text at most, and candidates tried per run
 #: (each candidate costs the library ~30 µs).
@@ -176,7 +176,10 @@ _NOT_PHONE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 #: Digits with the separators phones are written with: +7 (727) 2 50-12-34, 8-800-200-03-89.
-_PHONE_RUN = re.compile(r"\+?\d[\d \t\u00a0\u202f().\-\u2010-\u2015]{5,60}\d")
+#: Phone numbers are written in ASCII digits: [0-9], not \d (which takes every script's).
+_PHONE_RUN = re.compile(r"\+?[0-9][0-9 \t\u00a0\u202f().\-\u2010-\u2015]{5,60}[0-9]")
+#: A phone run reaches at most this far from a digit in it (62 characters and a "+").
+_PHONE_REACH = 64
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:
@@ -215,10 +218,29 @@ def _phone_spans(text: str, min_digits: int) -> Iterable[tuple[int, str]]:
     The phone library tries every run of digits it sees (dates, prices, years), which costs
     more than the rest of extract together; it is given only these runs.
     """
-    for run in _PHONE_RUN.finditer(text):
-        value = run.group(0)
-        if sum(ch.isdigit() for ch in value) >= min_digits:
-            yield run.start(), value
+    for start, end in _digit_windows(text, min_digits):
+        for run in _PHONE_RUN.finditer(text, start, end):
+            value = run.group(0)
+            if sum(ch.isdigit() for ch in value) >= min_digits:
+                yield run.start(), value
+
+
+def _digit_windows(text: str, min_digits: int) -> list[tuple[int, int]]:
+    """The stretches of text a phone run can be in: around its digits, merged. The regex
+    then reads those, not the whole text."""
+    positions = digit_positions(text)
+    if positions is None:
+        return [(0, len(text))]
+    if len(positions) < min_digits:
+        return []
+    windows: list[tuple[int, int]] = []
+    for pos in positions:
+        start, end = max(0, pos - 1), min(len(text), pos + _PHONE_REACH)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def find_phones(text: str, hrefs: Iterable[str] = (), region: str = "RU") -> tuple[str, ...]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from ..models import FoundDate
-from .text import snippet
+from .text import digit_positions, snippet
 
 #: Dates read per text at most (long tables of certificates can hold thousands).
 MAX_DATES = 1000
@@ -87,7 +88,7 @@ _DATE_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")  # dates are written in ASCII digits
 # October 14, 2025 / Oct. 14th 2025: the month before the digits, then the rest from them.
 _EN_MONTH_BEFORE = re.compile(rf"(?<![^\W\d_])(?i:(?P<en>{_EN_MONTH}))\.?\s+$")
 _EN_TAIL = re.compile(rf"(?P<d>\d\d?)(?:st|nd|rd|th)?,?\s+(?P<y>{_YEAR})(?!\d)")
@@ -171,6 +172,15 @@ def _is_citation(text: str, start: int, end: int) -> bool:
     return bool(before["act"]) or _ACT_AFTER.search(text, end, end + 25) is not None
 
 
+def _digit_run_starts(text: str) -> Iterator[int]:
+    """Where each run of digits starts: this regex is tried there only (a scan for digits is
+    fast; trying every position is not)."""
+    positions = digit_positions(text)
+    if positions is None:
+        return (run.start() for run in _DIGITS.finditer(text))
+    return (p for i, p in enumerate(positions) if i == 0 or positions[i - 1] != p - 1)
+
+
 def find_dates(text: str) -> tuple[FoundDate, ...]:
     """Calendar dates written in text, in text order, with the text around each.
 
@@ -182,10 +192,9 @@ def find_dates(text: str) -> tuple[FoundDate, ...]:
     seen: set[tuple[date, str]] = set()
     taken = 0  # end of the last match: matches do not overlap
     matched = 0
-    for count, run in enumerate(_DIGITS.finditer(text)):
+    for count, start in enumerate(_digit_run_starts(text)):
         if count >= MAX_DIGIT_RUNS:
             break
-        start = run.start()
         if start < taken or _glued(text, start):
             continue
         match = _DATE_RE.match(text, start)

@@ -133,3 +133,24 @@ def _factors(sub: Any) -> list[str] | None:
 def _rank(candidates: list[str]) -> tuple[int, int]:
     """Longer shortest string first, then fewer strings."""
     return min(len(x) for x in candidates), -len(candidates)
+
+
+#: Beyond this many digits in a text, finding them one by one costs more than a regex.
+DIGITS_ONE_BY_ONE = 2000
+
+
+def digit_positions(text: str, limit: int = DIGITS_ONE_BY_ONE) -> list[int] | None:
+    """The sorted offsets of the ASCII digits of a text, found with ``str.count`` and
+    ``str.find`` at C speed (a regex that looks for digits costs about 20 ns a character of
+    Cyrillic text); None when there are more than ``limit`` (then a regex is cheaper)."""
+    counts = [text.count(d) for d in "0123456789"]
+    if sum(counts) > limit:
+        return None
+    positions: list[int] = []
+    for digit, count in zip("0123456789", counts, strict=True):
+        i = -1
+        for _ in range(count):
+            i = text.find(digit, i + 1)
+            positions.append(i)
+    positions.sort()
+    return positions
