@@ -52,23 +52,24 @@ from ..checklist import Checklist
 from ..models import Evaluation, Finding, PageFacts, SiteStatus
 from .annual import staleness
 from .match import MAX_EVIDENCE, P, U
-from .site import Site
+from .site import Site, thorough_items
 
 __all__ = ["evaluate"]
 
 
-_DATED: dict[tuple[int, date], tuple[Checklist, Checklist]] = {}
+_PREPARED: dict[tuple[int, date], tuple[Checklist, Checklist, frozenset[str]]] = {}
 
 
-def _dated(checklist: Checklist, as_of: date) -> Checklist:
-    """checklist.as_of(as_of), the same object for every site of a scan (its rules' caches
-    then hold across sites)."""
-    hit = _DATED.get((id(checklist), as_of))
+def _prepared(checklist: Checklist, as_of: date) -> tuple[Checklist, frozenset[str]]:
+    """checklist.as_of(as_of) and its thorough items, the same objects for every site of a
+    scan (the rules' caches then hold across sites)."""
+    hit = _PREPARED.get((id(checklist), as_of))
     if hit is None or hit[0] is not checklist:
-        hit = _DATED[id(checklist), as_of] = (checklist, checklist.as_of(as_of))
-        if len(_DATED) > 64:
-            _DATED.pop(next(iter(_DATED)))
-    return hit[1]
+        dated = checklist.as_of(as_of)
+        hit = _PREPARED[id(checklist), as_of] = (checklist, dated, thorough_items(dated))
+        if len(_PREPARED) > 64:
+            _PREPARED.pop(next(iter(_PREPARED)))
+    return hit[1], hit[2]
 
 
 def evaluate(
@@ -90,7 +91,8 @@ def evaluate(
                 for item in items
             )
         )
-    site = Site(_dated(checklist, as_of), facts, home_url=home_url, as_of=as_of, region=region)
+    dated, thorough = _prepared(checklist, as_of)
+    site = Site(dated, facts, home_url=home_url, as_of=as_of, region=region, thorough=thorough)
     findings = []
     for item in items:
         result = site.result(item.id)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from itertools import islice
 from urllib.parse import unquote, urlsplit
 
-from ..extract.text import fold, lower_pattern, lowered, required_literals
+from ..extract.text import fold, folded, lower_pattern, lowered, required_literals
 from ..models import Evidence, Link, Outcome, PageFacts
 
 SNIPPET_CHARS = 200
@@ -194,16 +194,6 @@ def match_slug(url: str, slugs: Sequence[str]) -> str | None:
         if slug and re.search(rf"(?<![^\W_]){re.escape(slug)}", path):
             return slug
     return None
-
-
-def folded(text: str) -> str:
-    """fold() of a text; page texts are remembered, as many rules look at the same pages."""
-    return _folded_page(text) if len(text) > 200 else fold(text)
-
-
-@lru_cache(maxsize=64)
-def _folded_page(text: str) -> str:
-    return fold(text)
 
 
 _CYRILLIC_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя" + "".join(sorted(KAZAKH_LETTERS))

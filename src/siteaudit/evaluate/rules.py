@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -34,15 +34,29 @@ from .match import (
 )
 
 
-def settled(found: Sequence[str], enough: int | None) -> bool:
-    """True when a rule has found ``enough`` pages (None: every page is looked at)."""
-    return enough is not None and len(found) >= enough
+class Looking:
+    """A scope's pages one at a time, until the rule has found ``enough`` distinct pages and
+    is ``satisfied`` (``enough`` None: every page); then ``stopped`` is set, and reasons
+    say "3+ pages"."""
 
+    def __init__(self, scope: Scope, enough: int | None) -> None:
+        self.scope = scope
+        self.enough = enough
+        self.stopped = False
 
-def pages_found(found: Sequence[str], stopped: bool) -> str:
-    """'3 pages', or '3+ pages' when the rule stopped looking once it had enough."""
-    n = len(set(found))
-    return f"{n}+ pages" if stopped else plural(n, "page")
+    def pages(
+        self, found: Sequence[str], satisfied: Callable[[], bool] = lambda: True
+    ) -> Iterator[PageFacts]:
+        for page in self.scope.pages:
+            if self.enough is not None and satisfied() and len(set(found)) >= self.enough:
+                self.stopped = True
+                return
+            yield page
+
+    def found_on(self, found: Sequence[str]) -> str:
+        """'3 pages', or '3+ pages' when the rule stopped looking once it had enough."""
+        n = len(set(found))
+        return f"{n}+ pages" if self.stopped else plural(n, "page")
 
 
 def check_text(rule: TextRule, scope: Scope, enough: int | None = None) -> Result:
@@ -54,11 +68,9 @@ def check_text(rule: TextRule, scope: Scope, enough: int | None = None) -> Resul
     total = 0
     evidence: list[Evidence] = []
     found: list[str] = []
-    stopped = False
-    for page in scope.pages:
-        if total >= need and settled(found, enough):
-            stopped = True
-            break
+    looking = Looking(scope, enough)
+    # The lambda reads ``total`` as it grows: late binding is the point here.
+    for page in looking.pages(found, lambda: total >= need):  # noqa: B023
         count, snippet = matches(rx, page.text, need)
         if count:
             total += count
@@ -68,7 +80,7 @@ def check_text(rule: TextRule, scope: Scope, enough: int | None = None) -> Resul
     if total >= need:
         many = f" ({need}+ matches)" if need > 1 else ""
         return Result(
-            P, f"{what} found on {pages_found(found, stopped)}{many}", tuple(evidence), tuple(found)
+            P, f"{what} found on {looking.found_on(found)}{many}", tuple(evidence), tuple(found)
         )
     if total:  # every page counted in full: each had fewer than ``need``
         return Result(A, f"{what} matched {plural(total, 'time')} on {scope.label}, need {need}")
@@ -81,11 +93,8 @@ def check_email(rule: EmailRule, scope: Scope, enough: int | None = None) -> Res
     hits: list[str] = []
     found: list[str] = []
     seen: list[str] = []
-    stopped = False
-    for page in scope.pages:
-        if settled(list(dict.fromkeys(found)), enough):
-            stopped = True
-            break
+    looking = Looking(scope, enough)
+    for page in looking.pages(found):
         for address in page.emails:
             if JUNK_EMAIL.search(address):
                 continue
@@ -101,7 +110,7 @@ def check_email(rule: EmailRule, scope: Scope, enough: int | None = None) -> Res
         where = "" if near is None else f" near /{clip(rule.near or '', PATTERN_CHARS)}/"
         return Result(
             P,
-            f"email: {hits[0]}{where} on {pages_found(found, stopped)}",
+            f"email: {hits[0]}{where} on {looking.found_on(found)}",
             tuple(evidence),
             tuple(dict.fromkeys(found)),
         )
@@ -185,11 +194,8 @@ def check_css(rule: CssRule, scope: Scope, enough: int | None = None) -> Result:
     best = 0
     evidence: list[Evidence] = []
     found: list[str] = []
-    stopped = False
-    for page in scope.pages:
-        if settled(found, enough):
-            stopped = True
-            break
+    looking = Looking(scope, enough)
+    for page in looking.pages(found):
         if not page.html:
             continue
         count, snippets = css_matches(page.html, rule.selector)
@@ -201,7 +207,7 @@ def check_css(rule: CssRule, scope: Scope, enough: int | None = None) -> Result:
     what = f'css: "{clip(rule.selector, PATTERN_CHARS)}"'
     if evidence:
         return Result(
-            P, f"{what} matched on {pages_found(found, stopped)}", tuple(evidence), tuple(found)
+            P, f"{what} matched on {looking.found_on(found)}", tuple(evidence), tuple(found)
         )
     if best:
         return Result(A, f"{what} matched at most {best} times on a page, need {rule.min_count}")
@@ -292,11 +298,8 @@ def check_regid(rule: RegIdRule, scope: Scope, enough: int | None = None) -> Res
     found: list[str] = []
     shown: list[str] = []
     invalid: list[str] = []
-    stopped = False
-    for page in scope.pages:
-        if settled(list(dict.fromkeys(found)), enough):
-            stopped = True
-            break
+    looking = Looking(scope, enough)
+    for page in looking.pages(found):
         for regid in find_regids(page.text, rule.types):
             name = f"{REGID_NAMES[regid.type]} {regid.value}"
             if regid.valid or not rule.valid:
@@ -311,7 +314,7 @@ def check_regid(rule: RegIdRule, scope: Scope, enough: int | None = None) -> Res
         check = " with a valid check digit" if rule.valid else ""
         return Result(
             P,
-            f"regid: {shown[0]}{check} on {pages_found(found, stopped)}",
+            f"regid: {shown[0]}{check} on {looking.found_on(found)}",
             tuple(evidence),
             tuple(dict.fromkeys(found)),
         )
@@ -328,11 +331,8 @@ def check_licence(scope: Scope, enough: int | None = None) -> Result:
     evidence: list[Evidence] = []
     found: list[str] = []
     numbers: list[str] = []
-    stopped = False
-    for page in scope.pages:
-        if settled(list(dict.fromkeys(found)), enough):
-            stopped = True
-            break
+    looking = Looking(scope, enough)
+    for page in looking.pages(found):
         for number in find_licences(page.text):
             evidence.append(Evidence(page.url, number, page.fetched_at))
             found.append(page.url)
@@ -340,7 +340,7 @@ def check_licence(scope: Scope, enough: int | None = None) -> Result:
     if evidence:
         return Result(
             P,
-            f"licence: {numbers[0]} on {pages_found(found, stopped)}",
+            f"licence: {numbers[0]} on {looking.found_on(found)}",
             tuple(evidence),
             tuple(dict.fromkeys(found)),
         )

@@ -29,6 +29,7 @@ from ..checklist import (
     RegIdRule,
     Rule,
     TextRule,
+    rule_scopes,
 )
 from ..extract import fold
 from ..models import Evidence, Link, Outcome, PageFacts, PageKind
@@ -96,37 +97,12 @@ def _about_news(synonyms: tuple[str, ...]) -> bool:
     return any(news_url("/" + x.replace(" ", "-")) or "новост" in x for x in synonyms)
 
 
-_THOROUGH: dict[int, tuple[Checklist, frozenset[str]]] = {}
-
-
 def thorough_items(checklist: Checklist) -> frozenset[str]:
-    """Items whose every found page matters: the scopes of other items and annual documents
-    (remembered per checklist: a scan asks once per site)."""
-    hit = _THOROUGH.get(id(checklist))
-    if hit is None or hit[0] is not checklist:
-        annual = {item.id for item in checklist.items if item.annual}
-        hit = _THOROUGH[id(checklist)] = (
-            checklist,
-            frozenset(referenced_items(checklist) | annual),
-        )
-        if len(_THOROUGH) > 64:
-            _THOROUGH.pop(next(iter(_THOROUGH)))
-    return hit[1]
-
-
-def referenced_items(checklist: Checklist) -> set[str]:
-    """The items other items' rules look at (``on:`` and ``also:``)."""
-    out: set[str] = set()
-
-    def walk(rule: Rule) -> None:
-        out.update(x for x in (getattr(rule, "on", "any"),) if x not in ("any", "home"))
-        out.update(getattr(rule, "also", ()))
-        for child in getattr(rule, "rules", ()):
-            walk(child)
-
-    for item in checklist.items:
-        walk(item.rule)
-    return out
+    """Items whose every found page matters: the scopes of other items (``on:``, ``also:``)
+    and annual documents (their years are read off the found pages)."""
+    scopes = {scope for item in checklist.items for scope in rule_scopes(item.rule)}
+    annual = {item.id for item in checklist.items if item.annual}
+    return frozenset((scopes - {"any", "home"}) | annual)
 
 
 class SiteLink(NamedTuple):
@@ -151,7 +127,9 @@ class Site:
         home_url: str,
         as_of: date,
         region: str | None,
+        thorough: frozenset[str] | None = None,
     ) -> None:
+        """``thorough``: thorough_items(checklist), when the caller keeps it across sites."""
         self.checklist = checklist
         self.facts = tuple(facts)
         self.pages = tuple(f for f in self.facts if f.kind is PageKind.HTML and ok(f))
@@ -168,10 +146,9 @@ class Site:
         self.newest: tuple[date, str] | None = None
         self._results: dict[str, Result] = {}
         self._running: set[str] = set()
-        # Items whose every found page matters: scopes of other items (``on:``, ``also:``)
-        # and annual documents (their years are read off the found pages). The others stop
-        # looking once they have enough evidence.
-        self._thorough_items = thorough_items(checklist)
+        # Items whose every found page matters look at every page; the others stop looking
+        # once they have enough evidence.
+        self._thorough_items = thorough if thorough is not None else thorough_items(checklist)
         self.enough: int | None = None  # found pages that settle a rule; None: look at all
         self._placeholders: dict[int, str | None] = {}
 

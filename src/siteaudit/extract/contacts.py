@@ -120,9 +120,15 @@ def _email_windows(text: str) -> list[tuple[int, int]]:
             if _BRACKET_AT.match(text, i):
                 marks.append(i)
             i = text.find(opener, i + 1)
+    return _windows(sorted(marks), _REACH, _REACH, len(text))
+
+
+def _windows(marks: list[int], before: int, after: int, size: int) -> list[tuple[int, int]]:
+    """(start, end) stretches from ``before`` each sorted mark to ``after`` it, merged where
+    they touch, within a text of ``size`` characters."""
     windows: list[tuple[int, int]] = []
-    for mark in sorted(marks):
-        start, end = max(0, mark - _REACH), min(len(text), mark + _REACH)
+    for mark in marks:
+        start, end = max(0, mark - before), min(size, mark + after)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(windows[-1][1], end))
         else:
@@ -233,14 +239,7 @@ def _digit_windows(text: str, min_digits: int) -> list[tuple[int, int]]:
         return [(0, len(text))]
     if len(positions) < min_digits:
         return []
-    windows: list[tuple[int, int]] = []
-    for pos in positions:
-        start, end = max(0, pos - 1), min(len(text), pos + _PHONE_REACH)
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
-        else:
-            windows.append((start, end))
-    return windows
+    return _windows(positions, 1, _PHONE_REACH, len(text))
 
 
 def find_phones(text: str, hrefs: Iterable[str] = (), region: str = "RU") -> tuple[str, ...]:

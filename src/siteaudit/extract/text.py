@@ -40,6 +40,16 @@ def snippet(text: str, start: int, end: int, context: int = 40) -> str:
     return squash(text[max(0, start - context) : end + context])
 
 
+def folded(text: str) -> str:
+    """fold() of a text; page texts are remembered, as many rules look at the same pages."""
+    return _folded_page(text) if len(text) > 200 else fold(text)
+
+
+@lru_cache(maxsize=64)
+def _folded_page(text: str) -> str:
+    return fold(text)
+
+
 def lowered(text: str) -> str:
     """str.lower() of a text; page texts are remembered, as many rules look at the same pages."""
     return _lowered_page(text) if len(text) > 200 else text.lower()
