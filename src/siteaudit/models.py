@@ -8,9 +8,13 @@ This module imports nothing from the package, so every other module may import i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, Generic, TypeVar, overload
+
+T = TypeVar("T")
 
 
 class SiteStatus(StrEnum):
@@ -152,8 +156,52 @@ class FoundDate:
 
 
 @dataclass(frozen=True, slots=True)
+class Deferred(Generic[T]):
+    """A PageFacts value that extract() leaves to be read when first asked for:
+    ``read(facts, *args)``. Most rules stop looking after a few pages, so most pages are
+    never searched for phones, e-mails or dates, and need not be. ``read`` must be a
+    module-level function, so that facts still pickle."""
+
+    read: Callable[..., T]
+    args: tuple[Any, ...] = ()
+
+
+class _ReadOnce(Generic[T]):
+    """A PageFacts field that holds its value or a Deferred, read on first access and kept.
+
+    A data descriptor: the dataclass's __init__ (and a copy's) sets it through __set__;
+    pickling carries the instance __dict__, so a value not yet read travels as its Deferred."""
+
+    def __init__(self, default: T) -> None:
+        self.default = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> T: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T:
+        if obj is None:
+            return self.default  # what the dataclass takes as the field's default
+        value = obj.__dict__.get(self.name, self.default)
+        if isinstance(value, Deferred):
+            value = value.read(obj, *value.args)
+            obj.__dict__[self.name] = value
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: T | Deferred[T]) -> None:
+        obj.__dict__[self.name] = value
+
+
+@dataclass(frozen=True)
 class PageFacts:
-    """What extract() read from one page. Documents have facts too (url, kind, status)."""
+    """What extract() read from one page. Documents have facts too (url, kind, status).
+
+    ``emails``, ``phones`` and ``dates`` may be given as a Deferred: read from the page's
+    text when a rule first asks for them."""
 
     url: str  # final URL
     fetched_at: datetime
@@ -164,9 +212,9 @@ class PageFacts:
     headings: tuple[str, ...] = ()
     text: str = ""  # visible text, whitespace-normalised
     links: tuple[Link, ...] = ()
-    emails: tuple[str, ...] = ()
-    phones: tuple[str, ...] = ()
-    dates: tuple[FoundDate, ...] = ()
+    emails: _ReadOnce[tuple[str, ...]] = _ReadOnce(())
+    phones: _ReadOnce[tuple[str, ...]] = _ReadOnce(())
+    dates: _ReadOnce[tuple[FoundDate, ...]] = _ReadOnce(())
     lang: str = ""  # <html lang>
     html: str = ""  # kept for CSS-selector rules
     depth: int = 0

@@ -451,6 +451,43 @@ def test_fold() -> None:
     assert fold("") == ""
 
 
+def _example_texts() -> list[str]:
+    pages = sorted((Path(__file__).resolve().parents[2] / "examples" / "sites").rglob("*.html"))
+    return [
+        extract(make_page("", raw=p.read_bytes().decode("utf-8", errors="replace"))).text
+        for p in pages
+    ]
+
+
+def test_fold_of_a_page_text_equals_the_split_and_join() -> None:
+    """A normalised text (as a page's is) folds with one replace: the same as a whole split;
+    texts that are not normalised take the split."""
+    import sys
+
+    # what the fast path rests on: every whitespace character but the space is unprintable
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert [ch for ch in spaces if ch.isprintable()] == [" "]
+    body = "Поликлиника принимает пациентов ежедневно. " * 10
+    odd = [
+        body.strip() + "\nВторая строка\nТретья",
+        body + "\n",  # trailing space and newline
+        "\n" + body.strip(),
+        body.strip() + "\n\nпосле пустой строки",
+        body.strip().replace(" ", "  ", 1),
+        body.strip().replace(" ", "\u00a0", 1),
+        body.strip().replace(" ", "\u3000", 1),
+        body.strip().replace(" ", "\t", 1),
+        body.strip().replace(" ", " \u00ad ", 1),  # an invisible char between two spaces
+        body.strip().replace("о", "\u200bо", 3),
+        "Ё" * 300,
+    ]
+    texts = _example_texts() + odd
+    for text in texts:
+        folded = text.casefold().replace("ё", "е")
+        folded = re.sub("[\u00ad\u200b-\u200d\u2060\ufeff]", "", folded)
+        assert fold(text) == " ".join(folded.split()), text[:60]
+
+
 # --- robustness ---------------------------------------------------------------------------
 
 PATHOLOGICAL = {
@@ -642,3 +679,34 @@ def test_digit_windows_find_what_a_whole_scan_finds(monkeypatch: pytest.MonkeyPa
     whole = [(find_phones(t), find_dates(t)) for t in texts]
     assert windowed == whole
     assert sum(bool(p) for p, _ in windowed) > 20 and sum(bool(d) for _, d in windowed) > 20
+
+
+# --- facts read when first asked for ------------------------------------------------------
+
+
+def test_contacts_and_dates_are_read_when_first_asked_for() -> None:
+    """extract() leaves e-mails, phones and dates to the first rule that asks; they come out
+    as the readers give them, are read once, and travel unread through pickle (to and from
+    the evaluation workers)."""
+    import pickle
+
+    from siteaudit.models import Deferred
+
+    page = make_page(
+        "<p>Тел.: +7 (831) 245-10-54, приёмная: priem@gkb1.ru. Новость от 05.11.2026</p>"
+        '<a href="mailto:head@gkb1.ru">Главврач</a><time datetime="2026-11-01">1 ноября</time>'
+        "<p>Разработка сайта: dev@studio.ru</p>"
+        "<script>document.write('info' + '@' + 'gkb1.ru')</script>"
+    )
+    facts = extract(page)
+    assert all(isinstance(vars(facts)[k], Deferred) for k in ("emails", "phones", "dates"))
+    travelled = pickle.loads(pickle.dumps(facts))
+    assert isinstance(vars(travelled)["emails"], Deferred)
+
+    assert facts.emails == ("head@gkb1.ru", "priem@gkb1.ru", "info@gkb1.ru")
+    assert facts.phones == ("+78312451054",)
+    assert [d.value for d in facts.dates] == [date(2026, 11, 5), date(2026, 11, 1)]
+    assert not isinstance(vars(facts)["emails"], Deferred)  # kept once read
+    assert facts.emails is facts.emails
+    assert travelled == facts and hash(travelled) == hash(facts)
+    assert PageFacts(facts.url, FETCHED, 200, PageKind.HTML).emails == ()

@@ -48,7 +48,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from ..checklist import Checklist
+from ..checklist import Checklist, Item
+from ..extract import forget_pages
 from ..models import Evaluation, Finding, PageFacts, SiteStatus
 from .annual import staleness
 from .match import MAX_EVIDENCE, P, U
@@ -93,22 +94,25 @@ def evaluate(
         )
     dated, thorough = _prepared(checklist, as_of)
     site = Site(dated, facts, home_url=home_url, as_of=as_of, region=region, thorough=thorough)
-    findings = []
-    for item in items:
-        result = site.result(item.id)
-        stale = None
-        if item.annual and result.outcome is P:
-            stale = staleness(result, site.by_key, as_of.year)
-        findings.append(
-            Finding(
-                item_id=item.id,
-                outcome=result.outcome,
-                reason=result.reason if stale is None else f"{result.reason}; {stale}",
-                evidence=result.evidence[:MAX_EVIDENCE],
-                weight=item.weight,
-                section=item.section,
-                stale=stale is not None,
-            )
-        )
+    try:
+        findings = [_finding(site, item, as_of) for item in items]
+    finally:
+        forget_pages()
     newest, newest_url = site.newest if site.newest else (None, "")
     return Evaluation(findings=tuple(findings), newest_news=newest, newest_news_url=newest_url)
+
+
+def _finding(site: Site, item: Item, as_of: date) -> Finding:
+    result = site.result(item.id)
+    stale = None
+    if item.annual and result.outcome is P:
+        stale = staleness(result, site.by_key, as_of.year)
+    return Finding(
+        item_id=item.id,
+        outcome=result.outcome,
+        reason=result.reason if stale is None else f"{result.reason}; {stale}",
+        evidence=result.evidence[:MAX_EVIDENCE],
+        weight=item.weight,
+        section=item.section,
+        stale=stale is not None,
+    )

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from ..checklist import CssRule, EmailRule, LanguageRule, LinkRule, RegIdRule, TextRule
 from ..extract import css_matches
+from ..extract.text import lowered
 from ..models import Evidence, PageFacts
 from ..validate import find_licences, find_regids
 from .match import (
@@ -127,11 +128,11 @@ def near_context(
     """Where ``near`` matches around ``address``: the text that labels it, its mailto label,
     or the page's title or h1 (not for an address that only the site-wide footer shows)."""
     text = page.text
-    lowered = text.lower()
+    low = lowered(text)
     local = address.split("@", 1)[0].lower()
-    positions = [m.start() for m in re.finditer(re.escape(address.lower()), lowered)]
+    positions = [m.start() for m in re.finditer(re.escape(address.lower()), low)]
     if not positions:  # obfuscated in the text: "info [at] x.ru", "info(собака)x.ru"
-        positions = [m.start() for m in re.finditer(rf"\b{re.escape(local)}\b", lowered)]
+        positions = [m.start() for m in re.finditer(rf"\b{re.escape(local)}\b", low)]
     for pos in positions[:20]:
         if search(near, address_line(text, pos, len(address))):
             return around(text, pos, pos + len(address))
@@ -139,15 +140,15 @@ def near_context(
         href = (link.raw_href or link.url).lower()
         if href.startswith("mailto:") and address.lower() in href and search(near, link.label):
             return f"{link.label} ({address})"
+    heading = next((h for h in (page.title, *page.h1) if h and search(near, h)), None)
+    if heading is None:
+        return None
     own = any(
         address in line.lower() or re.search(rf"\b{re.escape(local)}\b", line.lower())
         for line in text.split("\n")
         if line not in boilerplate
     )
-    for heading in (page.title, *page.h1) if own else ():
-        if heading and search(near, heading):
-            return f"{heading}: {address}"
-    return None
+    return f"{heading}: {address}" if own else None
 
 
 def address_line(text: str, pos: int, length: int) -> str:

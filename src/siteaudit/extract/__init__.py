@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from .contacts import find_emails, find_phones
 from .dates import find_dates
-from .html import css_matches, extract
+from .html import css_matches, extract, forget_pages
 from .text import fold
 
-__all__ = ["css_matches", "extract", "find_dates", "find_emails", "find_phones", "fold"]
+__all__ = [
+    "css_matches",
+    "extract",
+    "find_dates",
+    "find_emails",
+    "find_phones",
+    "fold",
+    "forget_pages",
+]

@@ -164,11 +164,11 @@ def script_emails(scripts: Iterable[str]) -> tuple[str, ...]:
 
 def developer_emails(text: str, emails: Iterable[str]) -> frozenset[str]:
     """Addresses written right after "разработка сайта", "developed by" and the like."""
-    lowered = text.lower()
+    low = lowered(text)
     out = set()
     for address in emails:
-        pos = lowered.find(address)
-        if pos > 0 and _DEVELOPER_BEFORE.search(lowered, max(0, pos - 80), pos):
+        pos = low.find(address)
+        if pos > 0 and _DEVELOPER_BEFORE.search(low, max(0, pos - 80), pos):
             out.add(address)
     return frozenset(out)
 

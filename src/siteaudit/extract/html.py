@@ -11,10 +11,10 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
-from ..models import FoundDate, Link, Page, PageFacts, PageKind
+from ..models import Deferred, FoundDate, Link, Page, PageFacts, PageKind
 from .contacts import developer_emails, find_emails, find_phones, script_emails
 from .dates import find_dates, parse_iso_date
-from .text import normalise_block_text, squash
+from .text import forget_texts, normalise_block_text, squash
 
 #: Visible text kept per page at most (characters).
 MAX_TEXT = 500_000
@@ -310,10 +310,6 @@ def extract(page: Page) -> PageFacts:
     _drop_hidden(tree)
     body = tree.body
     text = normalise_block_text(_text_of(body, MAX_TEXT))[:MAX_TEXT] if body is not None else ""
-    hrefs = [link.url for link in links if link.url[:4].lower() in ("mail", "tel:")]
-    emails = find_emails(text, hrefs) + scripted
-    skip = authors | developer_emails(text, emails)
-    emails = tuple(dict.fromkeys(e for e in emails if e not in skip))
     return PageFacts(
         url=page.final_url,
         fetched_at=page.fetched_at,
@@ -324,9 +320,10 @@ def extract(page: Page) -> PageFacts:
         headings=tuple(text for _, text in heads if text),
         text=text,
         links=links,
-        emails=emails,
-        phones=find_phones(text, hrefs),
-        dates=(*find_dates(text), *machine_dates),
+        # Read from the text when a rule first asks: most pages are never asked.
+        emails=Deferred(_read_emails, (scripted, authors)),
+        phones=Deferred(_read_phones),
+        dates=Deferred(_read_dates, (tuple(machine_dates),)),
         lang=lang,
         html=page.html,
         depth=page.depth,
@@ -334,13 +331,44 @@ def extract(page: Page) -> PageFacts:
     )
 
 
+def _contact_hrefs(facts: PageFacts) -> list[str]:
+    return [link.url for link in facts.links if link.url[:4].lower() in ("mail", "tel:")]
+
+
+def _read_emails(
+    facts: PageFacts, scripted: tuple[str, ...], authors: frozenset[str]
+) -> tuple[str, ...]:
+    """The page's addresses: in its text and mailto: links, and assembled by its scripts;
+    not its authors' (rel=author, "author" meta) nor the site developer's."""
+    emails = find_emails(facts.text, _contact_hrefs(facts)) + scripted
+    skip = authors | developer_emails(facts.text, emails)
+    return tuple(dict.fromkeys(e for e in emails if e not in skip))
+
+
+def _read_phones(facts: PageFacts) -> tuple[str, ...]:
+    return find_phones(facts.text, _contact_hrefs(facts))
+
+
+def _read_dates(facts: PageFacts, machine: tuple[FoundDate, ...]) -> tuple[FoundDate, ...]:
+    return (*find_dates(facts.text), *machine)
+
+
 # --- CSS selectors ----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=64)
 def _parsed(html: str) -> LexborHTMLParser:
-    """One parse per page when several CSS rules look at the same page (never mutated)."""
+    """One parse per page when several CSS rules look at the same pages (never mutated):
+    each rule goes through a site's pages in turn, so the cache holds a site's worth (about
+    0.3 MB a page); evaluate() empties it when the site is done (forget_pages)."""
     return LexborHTMLParser(html.replace("\x00", "") if "\x00" in html else html)
+
+
+def forget_pages() -> None:
+    """Free what was kept of a site's pages for its rules (its evaluation is over): the
+    pages parsed for CSS rules, and the folded and lowered texts."""
+    _parsed.cache_clear()
+    forget_texts()
 
 
 def css_matches(html: str, selector: str, limit: int = 5) -> tuple[int, tuple[str, ...]]:
