@@ -228,6 +228,11 @@ class _SiteCrawl:
         self.agent = settings.user_agent.split("/", 1)[0].split()[0] or "*"
         self.sites: set[str] = set()  # site keys (host without www.) of this site
         self.seen: set[str] = set()
+        # Links as found (absolute URLs) already taken or turned away: most links of a page
+        # are on every page (menus, footers), and their second look should cost one lookup.
+        # Once the start page is read, whether a URL is taken depends on the URL alone (and
+        # on the depth, tested before this).
+        self.looked: set[str] = set()
         self.queue: list[tuple[int, int, str, str]] = []  # (depth, order, url, found_via)
         self.order = 0
         self.html_used = 0
@@ -246,7 +251,11 @@ class _SiteCrawl:
         return _site_key(_host(_split(url)[1])) in self.sites
 
     def _push(self, url: str, depth: int, found_via: str) -> None:
-        if depth > self.settings.max_depth or not self._ours(url):
+        if depth > self.settings.max_depth or url in self.looked:
+            return
+        if self.started:
+            self.looked.add(url)
+        if not self._ours(url):
             return
         if depth > 0 and _VISION_COPY.search(url):
             return
