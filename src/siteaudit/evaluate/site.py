@@ -105,6 +105,45 @@ def thorough_items(checklist: Checklist) -> frozenset[str]:
     return frozenset((scopes - {"any", "home"}) | annual)
 
 
+#: Word prefix -> positions, for texts; path word prefix -> positions, for URLs.
+_Index = tuple[dict[str, set[int]], dict[str, set[int]]]
+
+
+def _index(by_text: dict[str, list[int]], by_url: dict[str, list[int]]) -> _Index:
+    """Which positions have a word of their (folded) text, or a path word of their URL, that
+    starts with each 1-4 letter prefix; each distinct text and URL is read once."""
+    words: dict[str, set[int]] = {}
+    paths: dict[str, set[int]] = {}
+    for table, found, pattern, read in (
+        (words, by_text, WORD, lambda t: t),
+        (paths, by_url, PATH_WORD, url_path),
+    ):
+        for source, positions in found.items():
+            heads = {
+                w[:k] for w in pattern.findall(read(source)) for k in range(1, min(4, len(w)) + 1)
+            }
+            for head in heads:
+                table.setdefault(head, set()).update(positions)
+    return words, paths
+
+
+def _chosen(
+    index: _Index, keys: tuple[tuple[tuple[str, ...], ...], tuple[str, ...]] | None
+) -> list[int] | None:
+    """The positions (sorted) that may match the keys of _index_keys; None: all may."""
+    if keys is None:
+        return None
+    words, paths = index
+    chosen: set[int] = set()
+    empty: set[int] = set()
+    for parts in keys[0]:
+        hits = [words.get(part, empty) for part in parts]
+        chosen |= set.intersection(*sorted(hits, key=len))
+    for head in keys[1]:
+        chosen |= paths.get(head, empty)
+    return sorted(chosen)
+
+
 class SiteLink(NamedTuple):
     """A distinct link of the site, where it was first seen, with its folded label."""
 
@@ -161,55 +200,67 @@ class Site:
         """Every distinct web link of the read pages (by folded label and URL, where first
         seen), with what the page rules ask of each worked out once."""
         out: dict[tuple[str, str], SiteLink] = {}
+        labels: dict[str, str] = {}  # label -> folded: menus repeat on every page
+        targets: dict[str, tuple[str, bool, bool]] = {}  # url -> host, news story, document
         for page in self.pages:
             for link in page.links:
                 raw = link.raw_href.strip().lower()
                 if raw in ("", "#") or raw.startswith("javascript:"):
                     continue  # a menu heading or a script button: it leads nowhere
-                if not link.url[:8].lower().startswith(("http://", "https://")):
+                url = link.url
+                if not url[:8].lower().startswith(("http://", "https://")):
                     continue
-                label = fold(link.label)
-                if (label, link.url) not in out:
-                    target = key(link.url)
-                    story = news_url(link.url) and url_path(link.url).strip("/").count("/") > 0
-                    out[label, link.url] = SiteLink(
-                        page, link, label, target.split("/", 1)[0], story, is_document(link.url)
-                    )
+                shown = link.label
+                label = labels.get(shown)
+                if label is None:
+                    label = labels[shown] = fold(shown)
+                if (label, url) in out:
+                    continue
+                target = targets.get(url)
+                if target is None:
+                    story = news_url(url) and url_path(url).strip("/").count("/") > 0
+                    target = targets[url] = (key(url).split("/", 1)[0], story, is_document(url))
+                out[label, url] = SiteLink(page, link, label, *target)
         return tuple(out.values())
 
     @cached_property
-    def _link_index(self) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
-        """Which links (by position in ``links``) have a label word, or a path word (a run of
-        letters and digits) on the site's own hosts, that starts with each 1-4 letter prefix."""
-        words: dict[str, set[int]] = {}
-        paths: dict[str, set[int]] = {}
+    def _link_index(self) -> _Index:
+        """Which links (by position in ``links``) have a label word, or a path word on the
+        site's own hosts, that starts with each 1-4 letter prefix."""
+        by_label: dict[str, list[int]] = {}
+        by_url: dict[str, list[int]] = {}
         for i, entry in enumerate(self.links):
-            for word in set(WORD.findall(entry.label)):
-                for k in range(1, min(4, len(word)) + 1):
-                    words.setdefault(word[:k], set()).add(i)
+            by_label.setdefault(entry.label, []).append(i)
             if entry.host in self.hosts:
-                for word in set(PATH_WORD.findall(url_path(entry.link.url))):
-                    for k in range(1, min(4, len(word)) + 1):
-                        paths.setdefault(word[:k], set()).add(i)
-        return words, paths
+                by_url.setdefault(entry.link.url, []).append(i)
+        return _index(by_label, by_url)
+
+    @cached_property
+    def _page_index(self) -> _Index:
+        """The same for the facts (by position in ``facts``): words of their title, h1 and
+        h2/h3 headings, and of their URL's path."""
+        by_text: dict[str, list[int]] = {}
+        by_url: dict[str, list[int]] = {}
+        for i, f in enumerate(self.facts):
+            texts = {folded for _, _, folded in self.headings[id(f)]}
+            texts.update(fold(h) for h in f.headings)
+            for text in texts:
+                by_text.setdefault(text, []).append(i)
+            by_url.setdefault(f.url, []).append(i)
+        return _index(by_text, by_url)
 
     def link_candidates(self, synonyms: Sequence[str], slugs: Sequence[str]) -> list[SiteLink]:
         """The links a page rule's synonyms or slugs may match, in ``links`` order: a label
         can only match a synonym if each of its words starts a word of the label with its
         first four letters (or is a whole short word), and a path can only match a slug if
         a path word starts with the slug's first letters. The rest need no look."""
-        keys = _index_keys(tuple(synonyms), tuple(slugs))
-        if keys is None:
-            return list(self.links)
-        words, paths = self._link_index
-        chosen: set[int] = set()
-        empty: set[int] = set()
-        for parts in keys[0]:
-            hits = [words.get(part, empty) for part in parts]
-            chosen |= set.intersection(*sorted(hits, key=len))
-        for head in keys[1]:
-            chosen |= paths.get(head, empty)
-        return [self.links[i] for i in sorted(chosen)]
+        chosen = _chosen(self._link_index, _index_keys(tuple(synonyms), tuple(slugs)))
+        return list(self.links) if chosen is None else [self.links[i] for i in chosen]
+
+    def page_candidates_of(self, synonyms: Sequence[str], slugs: Sequence[str]) -> list[PageFacts]:
+        """The facts whose headings or URL a page rule may match (as link_candidates)."""
+        chosen = _chosen(self._page_index, _index_keys(tuple(synonyms), tuple(slugs)))
+        return list(self.facts) if chosen is None else [self.facts[i] for i in chosen]
 
     @cached_property
     def headings(self) -> dict[int, tuple[tuple[str, str, str], ...]]:
@@ -496,7 +547,7 @@ class Site:
                 add(0 if exact else 1, link.url, how, shown, entry.page)
             elif slugs and entry.host in self.hosts and (slug := match_slug(link.url, slugs)):
                 add(2, link.url, f'slug "{slug}" in link', label_of(link), entry.page)
-        for f in self.facts:
+        for f in self.page_candidates_of(synonyms, slugs):
             if f.kind is PageKind.DOCUMENT and not rule.documents:
                 continue
             if f.kind is PageKind.HTML and not self.readable(f):
