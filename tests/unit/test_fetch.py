@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import ipaddress
@@ -12,14 +11,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC
 from typing import Any
 
-import httpcore
 import httpx
 import pytest
 import respx
 
 from siteaudit.errors import InputError
-from siteaudit.fetch import BlockedAddress, Fetcher, GuardedBackend, NetworkPolicy, classify
+from siteaudit.fetch import BlockedAddress, Fetcher, NetworkPolicy, classify
 from siteaudit.fetch import client as fetch_client
+from siteaudit.fetch.aio import GuardedResolver
 from siteaudit.fetch.content import decode_html, is_document_url
 from siteaudit.models import PageKind, SiteStatus
 from siteaudit.settings import Settings
@@ -458,14 +457,16 @@ async def test_fetch_text_for_robots_and_sitemaps(router: respx.Router) -> None:
 
 @pytest.fixture
 def connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Every call that reaches the real socket backend (it must not happen when blocked)."""
+    """Every address aiohttp dials (it must dial none when blocked); each is refused."""
+    import aiohappyeyeballs
+
     calls: list[tuple[str, int]] = []
 
-    async def record(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-        calls.append((host, port))
-        raise httpcore.ConnectError("[Errno 111] Connection refused (test backend)")
+    async def record(addr_infos: list[Any], *args: Any, **kwargs: Any) -> Any:
+        calls.extend((str(info[4][0]), int(info[4][1])) for info in addr_infos)
+        raise ConnectionRefusedError(111, "Connection refused (test)")
 
-    monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", record)
+    monkeypatch.setattr(aiohappyeyeballs, "start_connection", record)
     return calls
 
 
@@ -520,7 +521,8 @@ async def test_guard_connects_to_the_checked_ip(
     async with Fetcher(settings(retries=0)) as fetcher:
         page = await fetcher.fetch("http://public.test:8080/")
     # both addresses tried, by IP (never by name, so DNS cannot change between check and use)
-    assert connects == [("93.158.134.3", 8080), ("93.158.134.4", 8080)]
+    assert connects[0] == ("93.158.134.3", 8080)
+    assert set(connects) == {("93.158.134.3", 8080), ("93.158.134.4", 8080)}
     assert page.error is SiteStatus.CONNECT_ERROR
 
 
@@ -534,83 +536,21 @@ async def test_dns_failure_through_the_real_backend(
     assert connects == [] and sleeps == []
 
 
-async def test_guarded_backend_passes_allowed_ips() -> None:
-    seen: list[str] = []
-
-    class Inner(httpcore.AsyncNetworkBackend):
-        async def connect_tcp(self, host: str, port: int, *a: Any, **k: Any) -> Any:
-            seen.append(host)
-            return "stream"
-
-    policy = NetworkPolicy((ipaddress.ip_network("127.0.0.1/32"),))
-    backend = GuardedBackend(policy, Inner())
-    assert await backend.connect_tcp("127.0.0.1", 80) == "stream"
+async def test_guarded_resolver_answers_only_allowed_addresses(
+    fake_dns: dict[str, list[str]],
+) -> None:
+    fake_dns["ok.test"] = ["127.0.0.1"]
+    fake_dns["no.test"] = ["127.0.0.2"]
+    resolver = GuardedResolver(NetworkPolicy((ipaddress.ip_network("127.0.0.1/32"),)))
+    answer = await resolver.resolve("ok.test", 80)
+    assert [(a["host"], a["port"], a["hostname"]) for a in answer] == [("127.0.0.1", 80, "ok.test")]
     with pytest.raises(BlockedAddress) as info:
-        await backend.connect_tcp("127.0.0.2", 80)
-    assert info.value.host == "127.0.0.2" and str(info.value.ip) == "127.0.0.2"
-    assert seen == ["127.0.0.1"]
+        await resolver.resolve("no.test", 80)
+    assert info.value.host == "no.test" and str(info.value.ip) == "127.0.0.2"
+    with pytest.raises(socket.gaierror):
+        await resolver.resolve("unknown.test", 80)
 
 
 def test_bad_ca_bundle_is_an_input_error(tmp_path: Any) -> None:
     with pytest.raises(InputError, match="ca_bundle"):
         Fetcher(settings(ca_bundle=str(tmp_path / "missing.pem")))
-
-
-# --- pools: one small connection pool per host --------------------------------------------
-
-
-def test_host_pools_route_by_host_and_close_idle_ones(monkeypatch: pytest.MonkeyPatch) -> None:
-    from siteaudit.fetch import pools
-
-    monkeypatch.setattr(pools, "IDLE_BEFORE_CLOSE", 0.0)
-    made: list[_FakeTransport] = []
-
-    def make() -> _FakeTransport:
-        made.append(_FakeTransport())
-        return made[-1]
-
-    hosts = pools.HostPools(make, keep=4)
-
-    async def get(host: str) -> bytes:
-        await asyncio.sleep(0)
-        request = httpx.Request("GET", f"http://{host}/")
-        response = await hosts.handle_async_request(request)
-        try:
-            return b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
-        finally:
-            await response.aclose()
-
-    async def go() -> list[bytes]:
-        # 8 waves of 5 new hosts, 3 requests each at once: each new host's first request
-        # closes idle pools of the wave before (closing yields to the other requests)
-        out: list[bytes] = []
-        for wave in range(8):
-            names = [f"h{wave}-{k}.test" for k in range(5)]
-            out += await asyncio.gather(*(get(name) for name in names for _ in range(3)))
-        return out
-
-    bodies = asyncio.run(go())
-    expected = [f"h{w}-{k}.test".encode() for w in range(8) for k in range(5) for _ in range(3)]
-    assert bodies == expected
-    assert len(made) == 40  # one pool per host, never two
-    assert all(t.requests == 3 for t in made)
-    assert len(hosts) <= 4 + 5  # idle pools were closed; the open ones are the newest
-    assert sum(t.closed for t in made) >= 30
-    asyncio.run(hosts.aclose())
-    assert all(t.closed for t in made)
-
-
-class _FakeTransport(httpx.AsyncBaseTransport):
-    def __init__(self) -> None:
-        self.requests = 0
-        self.closed = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert not self.closed, "a request reached a closed pool"
-        self.requests += 1
-        await asyncio.sleep(0.001)
-        return httpx.Response(200, content=request.url.host.encode())
-
-    async def aclose(self) -> None:
-        await asyncio.sleep(0)
-        self.closed = True

@@ -15,12 +15,12 @@ from typing import Any, Self
 from urllib.parse import urljoin
 
 import certifi
-import httpcore
 import httpx
 
 from ..errors import InputError
 from ..models import Page, PageKind, SiteStatus
 from ..settings import Settings
+from .aio import AiohttpTransport
 from .body import ACCEPT_ENCODING, decoded_chunks
 from .content import (
     SNIFF_BYTES,
@@ -32,8 +32,7 @@ from .content import (
     page_kind,
     parse_retry_after,
 )
-from .guard import BlockedAddress, GuardedBackend, NetworkPolicy, literal_ip
-from .pools import HostPools
+from .guard import BlockedAddress, NetworkPolicy, literal_ip
 from .taxonomy import classify
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -96,24 +95,8 @@ class Fetcher:
 
     def _guarded_transport(self) -> httpx.AsyncBaseTransport:
         s = self.settings
-        context = _ssl_context(s)
-        backend = GuardedBackend(self.policy)
         # A host's requests in flight, plus robots.txt and a sitemap beside them.
-        connections = s.per_host_concurrency + 2
-
-        def host_transport() -> httpx.AsyncHTTPTransport:
-            transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
-            # httpx offers no hook for the network backend: swap in a pool that uses ours.
-            transport._pool = httpcore.AsyncConnectionPool(
-                ssl_context=context,
-                max_connections=connections,
-                max_keepalive_connections=connections,
-                keepalive_expiry=5.0,
-                network_backend=backend,
-            )
-            return transport
-
-        return HostPools(host_transport, keep=2 * s.concurrency + 8)
+        return AiohttpTransport(self.policy, _ssl_context(s), s.per_host_concurrency + 2)
 
     async def __aenter__(self) -> Self:
         await self._client.__aenter__()
