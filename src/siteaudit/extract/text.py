@@ -150,7 +150,7 @@ def _factors(sub: Any) -> list[str] | None:
         elif op is c.BRANCH:
             alternatives = [_factors(alt) for alt in av[1]]
             if alternatives and all(a is not None for a in alternatives):
-                consider(sorted({x for a in alternatives for x in a or ()}))
+                consider(_minimal({x for a in alternatives for x in a or ()}))
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
             low, _high, item = av
             if low >= 1:
@@ -159,6 +159,16 @@ def _factors(sub: Any) -> list[str] | None:
             consider(_factors(av))
     consider(["".join(run)] if run else None)
     return best
+
+
+def _minimal(strings: set[str]) -> list[str]:
+    """The strings without those that contain another ("вт" makes "вторник" needless: a
+    text without "вт" has no "вторник"), sorted."""
+    kept: list[str] = []
+    for x in sorted(strings, key=len):
+        if not any(y in x for y in kept):
+            kept.append(x)
+    return sorted(kept)
 
 
 def _rank(candidates: list[str]) -> tuple[int, int]:
