@@ -175,9 +175,12 @@ def _links(tree: LexborHTMLParser, resolver: _Resolver) -> tuple[Link, ...]:
         if is_frame:
             links.append(Link(url=url, text=title, title=title, aria_label=aria, raw_href=raw))
             continue
-        text = _line(node) if node.child is not None else ""
         alt = squash(attrs.get("alt") or "")[:MAX_LABEL]  # <area alt>
-        if _has_elements(node):
+        if not _has_elements(node):  # <a>text</a>: the text node is the label
+            child = node.child
+            text = squash(child.text_content or "")[:MAX_LABEL] if child is not None else ""
+        else:
+            text = _line(node)
             inner_title, inner_aria, img_alt = _inner_labels(node)
             title = title or inner_title
             aria = aria or inner_aria
