@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from .extract.text import lower_pattern, lowered, required_literals
+from .extract.text import lower_aligned, lower_pattern, required_literals
 
 RegIdType = Literal["ogrn", "ogrnip", "inn", "bin"]
 REGID_TYPES: Final = ("ogrn", "ogrnip", "inn", "bin")
@@ -105,12 +105,14 @@ class RegId:
 _REGID_NEEDLES = required_literals(
     re.compile(lower_pattern("|".join(_LABELS.values())) or "(?!)")
 ) or ("",)
+# the screen reads lower_aligned() text, where ё is е and newlines are spaces
+assert not any("ё" in n or "\n" in n for n in _REGID_NEEDLES)
 
 
 def find_regids(text: str, types: tuple[str, ...] = REGID_TYPES) -> tuple[RegId, ...]:
     """Labelled registration ids ("ОГРН 1027700132195", "БИН: 990140000483") in text order,
     each with whether its length and check digit are right."""
-    low = lowered(text)
+    low = lower_aligned(text)
     if not any(needle in low for needle in _REGID_NEEDLES):
         return ()
     out: list[RegId] = []
@@ -146,7 +148,7 @@ _LICENCE_SCREEN = re.compile(r"л[о0]?-?\d")
 
 def find_licences(text: str) -> tuple[str, ...]:
     """Licence numbers in both Russian forms, first seen first."""
-    if _LICENCE_SCREEN.search(lowered(text)) is None:
+    if _LICENCE_SCREEN.search(lower_aligned(text)) is None:
         return ()
     return tuple(dict.fromkeys(m.group(0).upper() for m in LICENCE_RE.finditer(text)))
 

@@ -451,6 +451,23 @@ def test_fold() -> None:
     assert fold("") == ""
 
 
+def test_lower_aligned_keeps_the_offsets_of_the_text() -> None:
+    """Where folding moved no character, the folded text serves as the lower-cased one (an
+    address found in it is at the same offset in the text); where it moved any, lower()."""
+    from siteaudit.extract.text import lower_aligned
+
+    body = "Приёмная: Priem@GKB1.ru, тел. 245-10-54.\nПоликлиника работает ежедневно. " * 5
+    aligned = lower_aligned(body.strip())
+    assert aligned == body.strip().lower().replace("ё", "е").replace("\n", " ")
+    assert aligned.find("priem@gkb1.ru") == body.strip().lower().find("priem@gkb1.ru")
+    for moved in (
+        "Straße " + body,  # casefold grows ß
+        body.replace("Поликлиника", "Поли\u00adклиника"),  # an invisible character dropped
+        body.replace(". ", ".  "),  # a run of spaces collapsed
+    ):
+        assert lower_aligned(moved) == moved.lower()
+
+
 def _example_texts() -> list[str]:
     pages = sorted((Path(__file__).resolve().parents[2] / "examples" / "sites").rglob("*.html"))
     return [

@@ -226,12 +226,21 @@ class TextPattern:
     # any of them needs no regex (None: no such strings are known).
     folded_needles: tuple[str, ...] | None = None
     lowered_needles: tuple[str, ...] | None = None
+    # ``lowered_needles`` as they read in folded text (ё as е; None: some have whitespace
+    # other than single spaces, which folding may change): a page whose folded text has
+    # none of them need not be lower-cased at all.
+    lowered_needles_folded: tuple[str, ...] | None = None
 
     def maybe_folded(self, text: str) -> bool:
         return self.folded_needles is None or any(n in text for n in self.folded_needles)
 
     def maybe_lowered(self, text: str) -> bool:
         return self.lowered_needles is None or any(n in text for n in self.lowered_needles)
+
+    def maybe_lowered_in_folded(self, version: str) -> bool:
+        """False when the folded text proves the lowered text has none of the needles."""
+        needles = self.lowered_needles_folded
+        return needles is None or any(n in version for n in needles)
 
 
 @lru_cache(maxsize=1024)
@@ -242,17 +251,25 @@ def text_pattern(rx: re.Pattern[str]) -> TextPattern:
         flags = rx.flags & ~re.IGNORECASE
         folded_rx = re.compile(low.replace("ё", "е"), flags)
         lowered_rx = re.compile(low, flags)
+        raw_needles = required_literals(lowered_rx)
         return TextPattern(
             rx,
             folded_rx,
             lowered_rx,
             lines,
             required_literals(folded_rx),
-            required_literals(lowered_rx),
+            raw_needles,
+            _as_folded(raw_needles),
         )
     pattern = rx.pattern.replace("ё", "е").replace("Ё", "Е")
     folded_rx = rx if pattern == rx.pattern else re.compile(pattern, rx.flags)
     return TextPattern(rx, folded_rx, None, lines)
+
+
+def _as_folded(needles: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if needles is None or any("  " in n or (not n.isprintable() and n != " ") for n in needles):
+        return None
+    return tuple(n.replace("ё", "е") for n in needles)
 
 
 def _raw_search(tp: TextPattern, text: str, pos: int = 0) -> tuple[int, int] | None:
@@ -274,7 +291,7 @@ def search(rx: re.Pattern[str], text: str) -> bool:
     version = folded(text)
     if tp.maybe_folded(version) and tp.folded.search(version) is not None:
         return True
-    return tp.lines and _raw_search(tp, text) is not None
+    return tp.lines and tp.maybe_lowered_in_folded(version) and _raw_search(tp, text) is not None
 
 
 def matches(rx: re.Pattern[str], text: str, limit: int = MAX_MATCHES) -> tuple[int, str]:
@@ -288,7 +305,7 @@ def matches(rx: re.Pattern[str], text: str, limit: int = MAX_MATCHES) -> tuple[i
     spans = []
     if tp.maybe_folded(version):
         spans = [m.span() for m in islice(tp.folded.finditer(version), limit)]
-    if tp.lines and len(spans) < limit:
+    if tp.lines and len(spans) < limit and tp.maybe_lowered_in_folded(version):
         pattern = tp.lowered if tp.lowered is not None else tp.rx
         source = lowered(text) if tp.lowered is not None else text
         raw = []

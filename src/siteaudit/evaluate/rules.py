@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from ..checklist import CssRule, EmailRule, LanguageRule, LinkRule, RegIdRule, TextRule
 from ..extract import css_matches
-from ..extract.text import lowered
+from ..extract.text import lower_aligned
 from ..models import Evidence, PageFacts
 from ..validate import find_licences, find_regids
 from .match import (
@@ -128,7 +128,7 @@ def near_context(
     """Where ``near`` matches around ``address``: the text that labels it, its mailto label,
     or the page's title or h1 (not for an address that only the site-wide footer shows)."""
     text = page.text
-    low = lowered(text)
+    low = lower_aligned(text)
     local = address.split("@", 1)[0].lower()
     positions = [m.start() for m in re.finditer(re.escape(address.lower()), low)]
     if not positions:  # obfuscated in the text: "info [at] x.ru", "info(собака)x.ru"

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import phonenumbers
 
-from .text import digit_positions, lowered
+from .text import digit_positions, lower_aligned
 
 #: Runs of digits handed to the phone library per text at most, and candidates tried per run
 #: (each candidate costs the library ~30 µs).
@@ -107,7 +107,7 @@ def _email_windows(text: str) -> list[tuple[int, int]]:
     while i >= 0:
         marks.append(i)
         i = text.find("@", i + 1)
-    low = lowered(text)
+    low = lower_aligned(text)
     if len(low) != len(text):  # lower-casing moved the offsets: read it all
         return [(0, len(text))]
     i = low.find("собак")
@@ -164,7 +164,7 @@ def script_emails(scripts: Iterable[str]) -> tuple[str, ...]:
 
 def developer_emails(text: str, emails: Iterable[str]) -> frozenset[str]:
     """Addresses written right after "разработка сайта", "developed by" and the like."""
-    low = lowered(text)
+    low = lower_aligned(text)
     out = set()
     for address in emails:
         pos = low.find(address)

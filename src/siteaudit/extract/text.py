@@ -18,7 +18,15 @@ def fold(text: str) -> str:
     not variants of Russian ones, so folding them would merge different words.
     Soft hyphens and zero-width characters are dropped, as a browser does not show them.
     """
-    folded = text.casefold().replace("ё", "е")  # casefold() has lowered "Ё"
+    return _fold(text)[0]
+
+
+def _fold(text: str) -> tuple[str, bool]:
+    """fold() of the text, and whether each of its characters stands where the text's own
+    stands (nothing grew, shrank or moved: offsets into one are offsets into the other)."""
+    folded = text.casefold()
+    aligned = len(folded) == len(text)  # casefold() only grows ("ß" -> "ss")
+    folded = folded.replace("ё", "е")  # casefold() has lowered "Ё"
     if not folded.isascii() and any(ch in folded for ch in _INVISIBLE_CHARS):
         folded = _INVISIBLE.sub("", folded)
     if len(folded) > 200:
@@ -27,8 +35,9 @@ def fold(text: str) -> str:
         # whitespace character but the space) and a search prove it, in a third of the time.
         joined = folded.replace("\n", " ")
         if joined.isprintable() and "  " not in joined and joined[0] != " " != joined[-1]:
-            return joined
-    return " ".join(folded.split())
+            return joined, aligned and len(joined) == len(text)
+    folded = " ".join(folded.split())
+    return folded, aligned and len(folded) == len(text)  # the rest only shrinks
 
 
 _INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
@@ -52,7 +61,18 @@ def snippet(text: str, start: int, end: int, context: int = 40) -> str:
 
 def folded(text: str) -> str:
     """fold() of a text; page texts are remembered, as many rules look at the same pages."""
-    return _folded_page(text) if len(text) > 200 else fold(text)
+    return _folded_page(text)[0] if len(text) > 200 else fold(text)
+
+
+def lower_aligned(text: str) -> str:
+    """A lower-cased form of the text with the text's own offsets, for finding where a
+    string is (an address, a label): the folded text where folding moved nothing (ё is
+    е there, and newlines are spaces), else str.lower(). Search it only for strings without
+    "ё" and without whitespace other than single spaces."""
+    if len(text) <= 200:
+        return text.lower()
+    version, aligned = _folded_page(text)
+    return version if aligned else lowered(text)
 
 
 #: Page texts whose folded and lowered forms are kept: a site's worth, as each rule goes
@@ -61,8 +81,8 @@ PAGES_KEPT = 1024
 
 
 @lru_cache(maxsize=PAGES_KEPT)
-def _folded_page(text: str) -> str:
-    return fold(text)
+def _folded_page(text: str) -> tuple[str, bool]:
+    return _fold(text)
 
 
 def lowered(text: str) -> str:
