@@ -468,11 +468,14 @@ def test_lower_aligned_keeps_the_offsets_of_the_text() -> None:
         assert lower_aligned(moved) == moved.lower()
 
 
+def _example_pages() -> list[Path]:
+    return sorted((Path(__file__).resolve().parents[2] / "examples" / "sites").rglob("*.html"))
+
+
 def _example_texts() -> list[str]:
-    pages = sorted((Path(__file__).resolve().parents[2] / "examples" / "sites").rglob("*.html"))
     return [
         extract(make_page("", raw=p.read_bytes().decode("utf-8", errors="replace"))).text
-        for p in pages
+        for p in _example_pages()
     ]
 
 
@@ -727,3 +730,34 @@ def test_contacts_and_dates_are_read_when_first_asked_for() -> None:
     assert facts.emails is facts.emails
     assert travelled == facts and hash(travelled) == hash(facts)
     assert PageFacts(facts.url, FETCHED, 200, PageKind.HTML).emails == ()
+
+
+def test_css_screen_skips_only_pages_that_cannot_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page whose raw HTML lacks a value the selector needs is not parsed; on every example
+    page and on crafted ones (case, entities, quirks mode) the counts are those of a parse."""
+    from siteaudit.extract import html as extract_html
+
+    selectors = [
+        'iframe[src*="yandex.ru/map-widget"], iframe[src*="api-maps.yandex"], [class*="ymaps"]',
+        '[itemprop="openingHours"], [itemprop="openingHoursSpecification"]',
+        'iframe[src*="rosminzdrav.ru"], iframe[src*="bus.gov.ru"]',
+        '[itemtype*="schema.org/Physician"]',
+        'input[type="search"], .bvi-open, [data-bvi]',  # not screened: type, a class
+    ]
+    crafted = [
+        '<iframe src="https://api-maps.yandex.ru/2.1/"></iframe>',
+        '<iframe src="HTTPS://API-MAPS.YANDEX.RU/"></iframe>',  # case-sensitive: no match
+        '<iframe src="https://api-maps&period;yandex.ru/"></iframe>',  # a named entity
+        '<div class="y&#109;aps-map"></div>',  # a numeric entity: always parsed
+        '<div itemprop="openingHours">Пн-Пт</div><input type=SEARCH>',
+        '<div class="BVI-OPEN">quirks mode</div>',
+        '<div itemtype="https://schema.org/Physician">Врач</div>',
+    ]
+    assert not extract_html._may_match("<p>no maps</p>", selectors[0])
+    assert extract_html._selector_screen(selectors[-1]) is None
+    pages = [p.read_text("utf-8", errors="replace") for p in _example_pages()] + crafted
+    screened = [[css_matches(h, s) for s in selectors] for h in pages]
+    monkeypatch.setattr(extract_html, "_may_match", lambda html, selector: True)
+    parsed = [[css_matches(h, s) for s in selectors] for h in pages]
+    assert screened == parsed
+    assert sum(c for row in parsed for c, _ in row) >= 6

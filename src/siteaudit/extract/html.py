@@ -374,11 +374,57 @@ def forget_pages() -> None:
     forget_texts()
 
 
+#: Attributes whose values CSS matches case-sensitively in HTML (not ``type``, ``lang``,
+#: ``rel`` and the others HTML lists as case-insensitive), and data-* ones.
+_EXACT_ATTRIBUTES = frozenset({"src", "href", "class", "id", "itemprop", "itemtype"})
+_ATTRIBUTE = re.compile(r"""\[([\w-]+)(?:([*^$~|]?=)(?:"([^"]*)"|'([^']*)'|([\w-]+)))?\]""")
+_SIMPLE_PART = re.compile(rf"""\s*[\w-]*(?:{_ATTRIBUTE.pattern})*\s*""")
+_PARTS = re.compile(r"""(?:[^,"']|"[^"]*"|'[^']*')+""")
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=256)
+def _selector_screen(selector: str) -> tuple[tuple[str, ...], ...] | None:
+    """For a selector list of simple parts (``tag[attr*="value"]...``, joined by commas):
+    per part, strings the raw HTML must hold for the part to match anything (the runs of
+    letters and digits of each case-sensitive attribute value it asks for). None when
+    a part is not that simple or asks for no such value: then no screen."""
+    screen: list[tuple[str, ...]] = []
+    for part in _PARTS.findall(selector):
+        if not _SIMPLE_PART.fullmatch(part):
+            return None
+        needs = []
+        for m in _ATTRIBUTE.finditer(part):
+            name, operator = m.group(1).lower(), m.group(2)
+            value = next((g for g in m.groups()[2:] if g is not None), "")
+            exact = name in _EXACT_ATTRIBUTES or name.startswith("data-")
+            if operator and exact:
+                needs += _ALNUM.findall(value)
+        if not needs:
+            return None
+        screen.append(tuple(dict.fromkeys(needs)))
+    return tuple(screen) or None
+
+
+def _may_match(html: str, selector: str) -> bool:
+    """False when the selector surely matches nothing in the page: no simple part has every
+    string it needs in the raw HTML. Entities are why only letters and digits are looked
+    for: a named entity never stands for one, and a page with numeric ones (&#...) is
+    always parsed."""
+    screen = _selector_screen(selector)
+    if screen is None or "&#" in html:
+        return True
+    return any(all(need in html for need in part) for part in screen)
+
+
 def css_matches(html: str, selector: str, limit: int = 5) -> tuple[int, tuple[str, ...]]:
     """How many elements match a CSS selector and the outer HTML of the first `limit` of them.
 
     Each snippet is cut to 200 characters. An invalid selector matches nothing: (0, ()).
+    A page that cannot match (_may_match) is not parsed.
     """
+    if not _may_match(html, selector):
+        return 0, ()
     try:
         nodes = _parsed(html).css(selector)
     except (SelectolaxError, ValueError, TypeError):
