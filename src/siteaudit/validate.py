@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from .extract.text import lower_aligned, lower_pattern, required_literals
+from .extract.text import holds_any, lower_aligned, lower_pattern, required_literals
 
 RegIdType = Literal["ogrn", "ogrnip", "inn", "bin"]
 REGID_TYPES: Final = ("ogrn", "ogrnip", "inn", "bin")
@@ -113,7 +113,7 @@ def find_regids(text: str, types: tuple[str, ...] = REGID_TYPES) -> tuple[RegId,
     """Labelled registration ids ("ОГРН 1027700132195", "БИН: 990140000483") in text order,
     each with whether its length and check digit are right."""
     low = lower_aligned(text)
-    if not any(needle in low for needle in _REGID_NEEDLES):
+    if not holds_any(low, _REGID_NEEDLES):
         return ()
     out: list[RegId] = []
     for m in _REGID_RE.finditer(text):

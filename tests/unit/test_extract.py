@@ -761,3 +761,28 @@ def test_css_screen_skips_only_pages_that_cannot_match(monkeypatch: pytest.Monke
     parsed = [[css_matches(h, s) for s in selectors] for h in pages]
     assert screened == parsed
     assert sum(c for row in parsed for c, _ in row) >= 6
+
+
+def test_holds_any_answers_as_a_plain_search_does() -> None:
+    """The screen through a long text's distinct words never says "none" when a needle is
+    in the text (random texts with every kind of whitespace, needles cut from them and
+    made up, with and without spaces)."""
+    import random
+
+    from siteaudit.extract.text import WORDS_FROM, holds_any
+
+    rng = random.Random(118)
+    alphabet = "абвгде ёжз\n\u00a0\t-.,ab  "
+    for _ in range(60):
+        text = "".join(rng.choice(alphabet) for _ in range(WORDS_FROM + rng.randrange(2000)))
+        needles = []
+        for _ in range(rng.randrange(1, 6)):
+            if rng.random() < 0.5:
+                start = rng.randrange(len(text) - 12)
+                needles.append(text[start : start + rng.randrange(1, 12)])
+            else:
+                needles.append("".join(rng.choice(alphabet) for _ in range(rng.randrange(2, 9))))
+        tuple_needles = tuple(needles)
+        assert holds_any(text, tuple_needles) == any(n in text for n in needles), needles
+    assert not holds_any("слово " * 4000, ("слова", "во с в"))
+    assert holds_any("слово " * 4000, ("во сл",))

@@ -9,7 +9,14 @@ from functools import lru_cache
 from itertools import islice
 from urllib.parse import unquote, urlsplit
 
-from ..extract.text import fold, folded, lower_pattern, lowered, required_literals
+from ..extract.text import (
+    fold,
+    folded,
+    holds_any,
+    lower_pattern,
+    lowered,
+    required_literals,
+)
 from ..models import Evidence, Link, Outcome, PageFacts
 
 SNIPPET_CHARS = 200
@@ -232,7 +239,7 @@ class TextPattern:
     lowered_needles_folded: tuple[str, ...] | None = None
 
     def maybe_folded(self, text: str) -> bool:
-        return self.folded_needles is None or any(n in text for n in self.folded_needles)
+        return self.folded_needles is None or holds_any(text, self.folded_needles)
 
     def maybe_lowered(self, text: str) -> bool:
         return self.lowered_needles is None or any(n in text for n in self.lowered_needles)
@@ -240,7 +247,7 @@ class TextPattern:
     def maybe_lowered_in_folded(self, version: str) -> bool:
         """False when the folded text proves the lowered text has none of the needles."""
         needles = self.lowered_needles_folded
-        return needles is None or any(n in version for n in needles)
+        return needles is None or holds_any(version, needles)
 
 
 @lru_cache(maxsize=1024)

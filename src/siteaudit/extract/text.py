@@ -75,6 +75,35 @@ def lower_aligned(text: str) -> str:
     return version if aligned else lowered(text)
 
 
+#: From this many characters on, a text is screened through its distinct words (words_of).
+WORDS_FROM = 16_000
+
+
+def holds_any(text: str, needles: tuple[str, ...]) -> bool:
+    """False when the text surely holds none of the needles. A long text (a page's) is
+    screened through its distinct words first: a needle without whitespace can only be in
+    the text inside one word, and a page repeats its words, so the words are a fraction of
+    the text; each needle with whitespace must have each of its parts there, and then is
+    looked for in the text itself. Substring searches cost about a nanosecond a character."""
+    if len(text) < WORDS_FROM:
+        return any(n in text for n in needles)
+    words = words_of(text)
+    for needle in needles:
+        parts = needle.split()
+        if len(parts) == 1 and parts[0] == needle:
+            if needle in words:
+                return True
+        elif all(part in words for part in parts) and needle in text:
+            return True
+    return False
+
+
+def words_of(text: str) -> str:
+    """The distinct whitespace-free runs of a text, each once, joined by spaces (kept for
+    page texts, like their folded forms)."""
+    return _words_of_page(text) if len(text) > 200 else " ".join(dict.fromkeys(text.split()))
+
+
 #: Page texts whose folded and lowered forms are kept: a site's worth, as each rule goes
 #: through the site's pages in turn; evaluate() empties both when the site is done.
 PAGES_KEPT = 1024
@@ -95,10 +124,17 @@ def _lowered_page(text: str) -> str:
     return text.lower()
 
 
+@lru_cache(maxsize=PAGES_KEPT)
+def _words_of_page(text: str) -> str:
+    return " ".join(dict.fromkeys(text.split()))
+
+
 def forget_texts() -> None:
-    """Drop the folded and lowered page texts kept so far (a site's evaluation is over)."""
+    """Drop the folded and lowered page texts (and their words) kept so far: a site's
+    evaluation is over."""
     _folded_page.cache_clear()
     _lowered_page.cache_clear()
+    _words_of_page.cache_clear()
 
 
 #: What makes lower-casing a pattern unsafe: code escapes (\x41, \u0410, \N{...}, octal)
