@@ -73,6 +73,7 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self.policy = NetworkPolicy.from_settings(settings)
+        self._passed: set[str] = set()  # "scheme://authority" prefixes _precheck let through
         if transport is None:
             transport = self._guarded_transport()
         self._client = httpx.AsyncClient(
@@ -114,11 +115,18 @@ class Fetcher:
         await self._client.aclose()
 
     def _precheck(self, url: str) -> None:
-        """Refuse a literal non-public IP early, with a clear error (the backend checks too)."""
+        """Refuse a literal non-public IP: aiohttp dials a literal IP without asking the
+        resolver (the guard for host names). An origin that passed is not parsed again."""
+        end = url.find("/", url.find("//") + 2)
+        origin = url if end < 0 else url[:end]
+        if origin in self._passed:
+            return
         host = httpx.URL(url).host
         ip = literal_ip(host)
         if ip is not None and not self.policy.permits(ip):
             raise BlockedAddress(host, ip)
+        if len(self._passed) < 100_000:
+            self._passed.add(origin)
 
     @asynccontextmanager
     async def _open(self, url: str) -> AsyncIterator[httpx.Response]:
