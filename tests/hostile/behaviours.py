@@ -56,6 +56,18 @@ def fails_then_ok(code: int, retry_after: str, failures: int = 1) -> Behaviour:
     return serve
 
 
+def big_header(size: int = 24 * 1024) -> Behaviour:
+    """A good page with a header line of ``size`` bytes (a long Content-Security-Policy or a
+    pile of cookies: browsers read them; aiohttp's default limit is 8 KB)."""
+    policy = "default-src 'self'; " + "img-src https://cdn.example.ru; " * (size // 32)
+
+    async def serve(conn: Conn) -> None:
+        headers = {"Content-Security-Policy": policy[:size]}
+        await conn.respond(200, GOOD_PAGE.encode("utf-8"), headers=headers)
+
+    return serve
+
+
 def redirect(to: str | Callable[[Conn], str], code: int = 302) -> Behaviour:
     async def serve(conn: Conn) -> None:
         location = to(conn) if callable(to) else to
@@ -196,6 +208,7 @@ def routes(base: str) -> dict[str, Behaviour]:
         "/koi8-meta": page(KOI8_TEXT.encode("koi8-r"), content_type="text/html"),
         "/utf16-bom": page(UTF16_TEXT.encode("utf-16"), content_type="text/html"),
         "/binary": page(BINARY, content_type="text/html"),
+        "/big-header": big_header(),
         "/500": status(500),
         "/503": fails_then_ok(503, "1"),
         "/429": fails_then_ok(429, "1"),

@@ -159,6 +159,11 @@ async def test_connection_reset_is_retried_then_a_connect_error(bad: HostileServ
     assert bad.paths().count("/reset") - before == 4
 
 
+async def test_a_24_kb_header_line_is_read(bad: HostileServer) -> None:
+    page = await fetch(bad.url + "/big-header")
+    assert page.error is None and page.status_code == 200 and page.html
+
+
 # --- too much -------------------------------------------------------------------------------------
 
 

@@ -26,11 +26,15 @@ from typing import Any
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from .guard import BlockedAddress, NetworkPolicy
 
 #: Bytes handed up per read of a response body.
 CHUNK = 64 * 1024
+#: The longest status or header line read (aiohttp's default is 8 KB; browsers take long
+#: Content-Security-Policy and Set-Cookie lines, and so must a crawler of their sites).
+MAX_LINE = 64 * 1024
 
 
 class GuardedResolver(AbstractResolver):
@@ -138,6 +142,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 auto_decompress=False,
                 trust_env=False,
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+                max_line_size=MAX_LINE,
+                max_field_size=MAX_LINE,
             )
         return self._session
 
@@ -146,7 +152,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         try:
             response = await self._client().request(
                 request.method,
-                str(request.url),
+                URL(str(request.url), encoded=True),  # httpx has encoded it: as it is
                 headers=[
                     (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw
                 ],
