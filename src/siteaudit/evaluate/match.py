@@ -279,12 +279,15 @@ def _as_folded(needles: tuple[str, ...] | None) -> tuple[str, ...] | None:
     return tuple(n.replace("ё", "е") for n in needles)
 
 
-def _raw_search(tp: TextPattern, text: str, pos: int = 0) -> tuple[int, int] | None:
-    """The span of the first match in the text as it is, at or after ``pos``."""
+def _raw_search(
+    tp: TextPattern, text: str, pos: int = 0, *, screen: bool = True
+) -> tuple[int, int] | None:
+    """The span of the first match in the text as it is, at or after ``pos`` (``screen``
+    False: a match is known to be there, so the needles need no search)."""
     if tp.lowered is not None:
         low = lowered(text)
         if len(low) == len(text):
-            m = tp.lowered.search(low, pos) if tp.maybe_lowered(low) else None
+            m = tp.lowered.search(low, pos) if not screen or tp.maybe_lowered(low) else None
             return m.span() if m else None
     m = tp.rx.search(text, pos)
     return m.span() if m else None
@@ -324,7 +327,9 @@ def matches(rx: re.Pattern[str], text: str, limit: int = MAX_MATCHES) -> tuple[i
         return 0, ""
     # The same words in their own case, for the snippet: folding only shortens the text
     # (but for rare letters like ß), so the match is at or a little after the folded one.
-    first = _raw_search(tp, text, max(0, spans[0][0] - 100)) or _raw_search(tp, text)
+    first = _raw_search(tp, text, max(0, spans[0][0] - 100), screen=False) or _raw_search(
+        tp, text, screen=False
+    )
     if first is not None:
         return len(spans), around(text, *first)
     return len(spans), around(version, *spans[0])
