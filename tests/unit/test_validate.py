@@ -65,3 +65,10 @@ def test_licences_in_both_forms() -> None:
     assert find_licences(text) == ("ЛО-77-01-012345", "Л041-01137-77/00123456")
     assert valid_licence("ЛО41-01137-77/00123456")
     assert not valid_licence("ЛО-77-01-01234") and find_licences("Л041-01137-77/0012345") == ()
+
+
+def test_regid_needles_read_in_lower_aligned_text() -> None:
+    """The label screen reads lower_aligned() text (ё as е, newlines as spaces)."""
+    from siteaudit.validate import _REGID_NEEDLES
+
+    assert _REGID_NEEDLES and not any("ё" in n or "\n" in n for n in _REGID_NEEDLES)
