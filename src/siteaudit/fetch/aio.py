@@ -110,6 +110,8 @@ class _Body(httpx.AsyncByteStream):
             raise as_httpx(exc) from exc
 
     async def aclose(self) -> None:
+        # Back to the pool when the body was read to its end; aiohttp closes the connection
+        # of a body left unread, so nothing of it can reach the next request.
         self._response.release()
 
 
