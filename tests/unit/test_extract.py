@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from siteaudit.extract import css_matches, extract, find_dates, find_emails, find_phones, fold
+from siteaudit.extract import html as html_mod
 from siteaudit.models import Link, Page, PageFacts, PageKind
 
 FETCHED = datetime(2025, 10, 20, 12, 0, tzinfo=UTC)
@@ -506,6 +508,32 @@ def test_fold_of_a_page_text_equals_the_split_and_join() -> None:
         folded = text.casefold().replace("ё", "е")
         folded = re.sub("[\u00ad\u200b-\u200d\u2060\ufeff]", "", folded)
         assert fold(text) == " ".join(folded.split()), text[:60]
+
+
+def test_normalised_lines_are_kept_as_the_split_and_join_would_give_them() -> None:
+    """normalise_block_text keeps a long normalised line as it is: equal to a split and
+    join of every line, on the examples' raw page texts and on lines that are not normalised."""
+    from siteaudit.extract.text import normalise_block_text
+
+    body = "Поликлиника принимает пациентов ежедневно. " * 5
+    odd = [
+        body,  # trailing space
+        " " + body.strip(),
+        body.strip().replace(" ", "  ", 1),
+        body.strip().replace(" ", "\u00a0", 1),
+        body.strip().replace(" ", "\u2028", 1),
+        body.strip().replace(" ", "\t", 1),
+        body.strip().replace(" ", "\x1c", 1),
+        body.strip() + "\r",
+        "\n".join([body.strip(), "", "   ", body.strip()]),
+    ]
+    raw = [
+        html_mod._text_of(LexborHTMLParser(p.read_text("utf-8", errors="replace")).body, 10**6)
+        for p in _example_pages()
+    ]
+    for text in raw + odd:
+        expected = "\n".join(s for s in (" ".join(ln.split()) for ln in text.split("\n")) if s)
+        assert normalise_block_text(text) == expected, text[:60]
 
 
 # --- robustness ---------------------------------------------------------------------------

@@ -291,6 +291,38 @@ def test_pages_are_recorded_with_title_and_without_body(store: Store, db_path: P
         raw.close()
 
 
+def test_bodies_are_zstandard_and_zlib_bodies_of_older_stores_still_read(
+    store: Store, db_path: Path
+) -> None:
+    """Bodies are written as Zstandard; a body an older version wrote with zlib reads back."""
+    import zlib
+
+    markup = "<html><title>Контакты</title><p>Тел. +7 (831) 245-10-10 ☎ \udcff</p></html>"
+    page = Page(
+        url="https://gkb2.example.ru/",
+        final_url="https://gkb2.example.ru/",
+        status_code=200,
+        fetched_at=T0,
+        depth=0,
+        content_type="text/html",
+        html=markup,
+        found_via="start",
+    )
+    run = start(store)
+    store.save_site(run.id, make_result("org-2"), (page,))
+    raw = sqlite3.connect(db_path)
+    try:
+        body = raw.execute("SELECT body FROM pages").fetchone()[0]
+        assert body[:4] == b"\x28\xb5\x2f\xfd"  # Zstandard's magic number
+        assert store.stored_pages(run.id, "org-2")[0].html == markup
+        old = zlib.compress(markup.encode("utf-8", "surrogatepass"), 2)
+        with raw:
+            raw.execute("UPDATE pages SET body = ?", (old,))
+    finally:
+        raw.close()
+    assert store.stored_pages(run.id, "org-2")[0].html == markup
+
+
 @pytest.mark.parametrize(
     ("markup", "title"),
     [
