@@ -371,6 +371,7 @@ def forget_pages() -> None:
     """Free what was kept of a site's pages for its rules (its evaluation is over): the
     pages parsed for CSS rules, and the folded and lowered texts."""
     _parsed.cache_clear()
+    _held.cache_clear()
     forget_texts()
 
 
@@ -412,9 +413,29 @@ def _may_match(html: str, selector: str) -> bool:
     for: a named entity never stands for one, and a page with numeric ones (&#...) is
     always parsed."""
     screen = _selector_screen(selector)
-    if screen is None or "&#" in html:
+    if screen is None:
         return True
-    return any(all(need in html for need in part) for part in screen)
+    held = _held(html)  # each string is looked for once per page, whichever rule asks
+    if "&#" not in held:
+        held["&#"] = "&#" in html
+    if held["&#"]:
+        return True
+    for part in screen:
+        for need in part:
+            found = held.get(need)
+            if found is None:
+                found = held[need] = need in html
+            if not found:
+                break
+        else:
+            return True
+    return False
+
+
+@lru_cache(maxsize=64)
+def _held(html: str) -> dict[str, bool]:
+    """Whether a page's raw HTML holds each string the CSS screens have looked for so far."""
+    return {}
 
 
 def css_matches(html: str, selector: str, limit: int = 5) -> tuple[int, tuple[str, ...]]:
