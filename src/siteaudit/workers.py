@@ -112,18 +112,9 @@ class Evaluator:
         self._checklists = tuple(checklists)
         self._index = {id(c): i for i, c in enumerate(self._checklists)}
         self._pool: ProcessPoolExecutor | None = None
-        # Sites crawled and waiting for (or in) evaluation. While the workers are the
-        # bottleneck, crawling more sites ahead of them only holds more pages in memory.
-        self.backlog = 0
-        self.limit = 2 * self.workers + 2
-        self._freed: asyncio.Event | None = None
-
-    async def room(self) -> None:
-        """Wait, before crawling another site, while the workers have enough sites queued."""
-        while self.workers and self.backlog >= self.limit:
-            if self._freed is None:
-                self._freed = asyncio.Event()
-            await self._freed.wait()
+        # Crawled sites that may wait for the workers (the scan holds no more): while the
+        # workers are the bottleneck, crawling further ahead only holds more pages in memory.
+        self.queue = 2 * self.workers + 2
 
     def __enter__(self) -> Self:
         return self
@@ -166,7 +157,6 @@ class Evaluator:
             return await asyncio.to_thread(evaluate_for_scan, *args)
         loop = asyncio.get_running_loop()
         ref: Checklist | int = self._index.get(id(checklist), checklist)
-        self.backlog += 1
         try:
             return await loop.run_in_executor(
                 self._executor(), _evaluate_in_worker, org, crawl, ref, as_of, self.key_roles
@@ -179,8 +169,3 @@ class Evaluator:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
             return await asyncio.to_thread(evaluate_for_scan, *args)
-        finally:
-            self.backlog -= 1
-            if self._freed is not None:
-                self._freed.set()
-                self._freed = None

@@ -97,3 +97,56 @@ def test_a_dead_worker_loses_no_site(examples_dir: Path, serve) -> None:  # type
 
     asyncio.run(go())
     assert crawl.status is SiteStatus.OK  # type: ignore[attr-defined]
+
+
+def test_crawls_go_on_while_sites_are_evaluated_and_stop_at_the_bound(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crawl slot takes the next organization while its last site is evaluated; with the
+    evaluation stalled, no more than concurrency + the evaluator's queue sites are held."""
+    import threading
+    import time
+
+    from siteaudit import workers
+    from siteaudit.models import Event, SiteStarted
+
+    started: list[str] = []
+    release = threading.Event()
+    seen_when_released: list[int] = []
+    real = workers.evaluate_for_scan
+
+    first = threading.Lock()
+
+    def stalled(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with first:  # evaluations run in threads: the others wait for the first
+            if not release.is_set():
+                deadline = time.monotonic() + 10
+                while len(started) < 3 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(0.5)  # a fourth crawl would start now, were it allowed
+                seen_when_released.append(len(started))
+                release.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "evaluate_for_scan", stalled)
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, SiteStarted):
+            started.append(event.org.id)
+
+    settings = load_settings(
+        None,
+        allow_networks=("127.0.0.0/8",),
+        per_host_delay=0.0,
+        concurrency=1,
+        workers=0,
+    )
+    plan = plan_scan(registry, "auto", skip_invalid=False)
+    with Store(tmp_path / "s.db") as store:
+        run = run_scan(plan, store, settings, checklist="auto", as_of=AS_OF, on_event=on_event)
+        results = list(store.iter_results(run.id))
+    # One crawl at a time, and 2 sites queued for the thread: the first site's evaluation
+    # was still stalled when the second and third crawls had started, and a fourth had not.
+    assert seen_when_released == [1 + Evaluator(0).queue]
+    assert len(started) == len(results) == 5
+    assert all(r.status is SiteStatus.OK for r in results)
