@@ -150,3 +150,30 @@ def test_crawls_go_on_while_sites_are_evaluated_and_stop_at_the_bound(
     assert seen_when_released == [1 + Evaluator(0).queue]
     assert len(started) == len(results) == 5
     assert all(r.status is SiteStatus.OK for r in results)
+
+
+def test_a_store_error_mid_scan_is_raised_as_itself(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline's task group does not wrap a store failure: the scan raises the one-line
+    ScanError the command line prints, and the sites stored before it stay stored."""
+    from siteaudit.errors import ScanError
+
+    real = Store.save_site
+    saved: list[str] = []
+
+    def failing(self, run_id, result, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if saved:
+            raise ScanError(f"{self.path}: database error (disk is full); free some space")
+        real(self, run_id, result, *args, **kwargs)
+        saved.append(result.org.id)
+
+    monkeypatch.setattr(Store, "save_site", failing)
+    settings = load_settings(None, allow_networks=("127.0.0.0/8",), per_host_delay=0.0, workers=2)
+    plan = plan_scan(registry, "auto", skip_invalid=False)
+    with Store(tmp_path / "s.db") as store:
+        with pytest.raises(ScanError, match="disk is full"):
+            run_scan(plan, store, settings, checklist="auto", as_of=AS_OF)
+        run = store.unfinished_run(plan.registry.sha256, "")
+        assert run is not None
+        assert store.finished_org_ids(run.id) == set(saved)
