@@ -4,8 +4,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+apt_updated=""
+apt_install() {  # apt_install PACKAGE...: Debian's packages, when root
+  if [ -z "$apt_updated" ]; then apt-get update -qq >/dev/null; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
 if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
+  if ! "$PY" -m venv .venv 2>/dev/null; then
+    rm -rf .venv
+    if can_apt; then
+      echo "setup: installing Debian's python3-venv (needed to create .venv)" >&2
+      apt_install python3-venv
+      "$PY" -m venv .venv
+    else
+      echo "setup: $PY cannot create a virtual environment; install python3-venv" >&2
+      exit 1
+    fi
+  fi
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]' 2> >(grep -v "is ignored: it is neither" >&2)
 
@@ -15,12 +31,16 @@ have_browser() {
   return 1
 }
 if ! have_browser; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if can_apt; then
     echo "setup: installing Debian's chromium (playwright install cannot download here)" >&2
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt_install chromium
   else
     echo "setup: no Chromium found and cannot install it (not root or no apt-get);" \
          "browser tests will be skipped. Install chromium or set SITEAUDIT_BROWSER." >&2
   fi
+fi
+# The tests run in a network namespace with only loopback, which `ip` brings up.
+if ! command -v ip >/dev/null 2>&1 && can_apt; then
+  echo "setup: installing Debian's iproute2 (ip, to bring up loopback for the tests)" >&2
+  apt_install iproute2
 fi

@@ -415,6 +415,11 @@ async def _scan(
     # the cores idle between them (a tenth of the time, on the farm).
     held = asyncio.Semaphore(settings.concurrency + evaluator.queue)
 
+    def record(checked: CheckedSite) -> None:
+        pages = checked.crawl.pages if checked.crawl is not None else ()
+        store.save_site(run.id, checked.result, pages, checked.bodies)
+        on_event(SiteFinished(checked.result))
+
     async def settle(
         org: Organization,
         checklist: Checklist,
@@ -422,18 +427,18 @@ async def _scan(
         browser: BrowserSession | None,
     ) -> None:
         try:
-            checked = await settle_part(
-                org,
-                checklist,
-                crawl,
-                settings,
-                as_of=run.as_of,
-                debug=debug,
-                browser=browser,
-                evaluator=evaluator,
+            record(
+                await settle_part(
+                    org,
+                    checklist,
+                    crawl,
+                    settings,
+                    as_of=run.as_of,
+                    debug=debug,
+                    browser=browser,
+                    evaluator=evaluator,
+                )
             )
-            store.save_site(run.id, checked.result, crawl.pages, checked.bodies)
-            on_event(SiteFinished(checked.result))
         finally:
             held.release()
 
@@ -443,6 +448,7 @@ async def _scan(
         for org in orgs:  # a shared iterator: each crawler pulls the next organization
             checklist = resolver.for_org(org)
             await held.acquire()
+            handed_on = False
             try:
                 crawl = await crawl_part(
                     org,
@@ -455,15 +461,13 @@ async def _scan(
                     browser=browser,
                 )
                 if isinstance(crawl, CheckedSite):  # siteaudit itself failed on the site
-                    store.save_site(run.id, crawl.result)
-                    on_event(SiteFinished(crawl.result))
-            except BaseException:
-                held.release()
-                raise
-            if isinstance(crawl, CheckedSite):
-                held.release()
-            else:
-                group.create_task(settle(org, checklist, crawl, browser))
+                    record(crawl)
+                else:
+                    group.create_task(settle(org, checklist, crawl, browser))
+                    handed_on = True  # settle() releases its place
+            finally:
+                if not handed_on:
+                    held.release()
 
     try:
         async with (

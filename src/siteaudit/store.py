@@ -32,11 +32,6 @@ from types import TracebackType
 from typing import Any
 
 from .errors import ScanError
-
-if sys.version_info >= (3, 14):
-    from compression import zstd
-else:
-    from backports import zstd
 from .models import (
     Evidence,
     Finding,
@@ -50,6 +45,11 @@ from .models import (
     SiteResult,
     SiteStatus,
 )
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
 
 __all__ = ["SCHEMA_VERSION", "PageRecord", "Store", "compress_body", "page_title"]
 
@@ -337,7 +337,7 @@ class Store:
         pages: Sequence[Page],
         bodies: Sequence[bytes | None] | None = None,
     ) -> None:
-        if bodies is None or len(bodies) != len(pages):
+        if bodies is None:
             bodies = [compress_body(p.html) for p in pages]
         org_id = result.org.id
         # The findings and pages of an earlier result go with it (ON DELETE CASCADE).
