@@ -89,7 +89,9 @@ ConcOpt = Annotated[int | None, typer.Option("--concurrency", help="Sites crawle
 WorkersOpt = Annotated[
     int | None,
     typer.Option(
-        "--workers", help="Processes that evaluate sites beside the crawl; 0: none [one per core]."
+        "--workers",
+        help="Processes that crawl and evaluate sites (with --render never), or evaluate them "
+        "beside the crawl (with a browser); 0: all in this process [one per core].",
     ),
 ]
 HostConcOpt = Annotated[

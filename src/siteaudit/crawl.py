@@ -53,6 +53,11 @@ def same_site(host_a: str, host_b: str) -> bool:
     return _site_key(host_a) == _site_key(host_b)
 
 
+def host_key(url: str) -> str:
+    """The key politeness goes by for a URL: its host, without port or a leading www."""
+    return _site_key(_host(_split(url)[1]))
+
+
 def _split(url: str) -> tuple[str, str, str]:
     """(scheme, netloc, rest) of an absolute http(s) URL, without urllib; rest starts '/'."""
     scheme, _, tail = url.partition("://")
@@ -190,7 +195,7 @@ _gates: weakref.WeakKeyDictionary[Fetcher, dict[str, _HostGate]] = weakref.WeakK
 
 def _gate(fetcher: Fetcher, settings: Settings, url: str) -> _HostGate:
     gates = _gates.setdefault(fetcher, {})
-    host = _site_key(_host(_split(url)[1]))
+    host = host_key(url)
     gate = gates.get(host)
     if gate is None:
         gate = gates[host] = _HostGate(settings.per_host_concurrency, settings.per_host_delay)

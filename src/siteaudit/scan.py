@@ -32,6 +32,7 @@ from .models import (
     SiteStarted,
     SiteStatus,
 )
+from .procs import scan_in_processes
 from .registry import Registry, load_registry, parse_shard
 from .registry import shard as shard_orgs
 from .render.audit import apply_browser, key_pages
@@ -512,6 +513,23 @@ def run_scan(
     workers = settings.workers if settings.workers is not None else default_workers()
     try:
         checklists = plan.resolver.all_for(todo)
+        if workers and len(todo) > 1 and settings.render == "never":
+            # No browser to share: each worker process crawls and evaluates its own sites.
+            scan_in_processes(
+                iter(todo),
+                checklists,
+                plan.resolver.for_org,
+                settings,
+                store,
+                run,
+                on_event,
+                processes=min(workers, len(todo)),
+                debug=debug,
+                fail=lambda org, checklist, detail: _internal_failure(
+                    org, checklist, run.as_of, ScanError(detail)
+                ),
+            )
+            return store.finish_run(run.id)
         with Evaluator(
             workers if len(todo) > 1 else 0, settings.a11y_pages, checklists
         ).start() as evaluator:

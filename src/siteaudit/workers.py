@@ -40,7 +40,7 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _start_method() -> str:
+def start_method() -> str:
     """fork where there is one: workers start at once, share the loaded code, and need no
     ``if __name__ == "__main__":`` guard in a script that runs a scan (spawn re-imports the
     script in each worker); spawn elsewhere."""
@@ -103,11 +103,20 @@ class Evaluator:
     """Runs ``evaluate_for_scan`` for the scan's sites; use as ``with Evaluator(n) as e:``."""
 
     def __init__(
-        self, workers: int, key_roles: Sequence[str] = (), checklists: Sequence[Checklist] = ()
+        self,
+        workers: int,
+        key_roles: Sequence[str] = (),
+        checklists: Sequence[Checklist] = (),
+        *,
+        inline_chars: int = 0,
     ) -> None:
         """``checklists``: those the scan will use (known to each worker from its start;
-        another one is sent along with its site)."""
+        another one is sent along with its site). ``inline_chars`` (with ``workers=0``): a
+        site whose HTML has at most this many characters is evaluated in the calling thread,
+        blocking its event loop for that while (tenths of a second for 50 pages), where a
+        thread would cost more in handing the GIL back and forth with the event loop."""
         self.workers = max(0, workers)
+        self.inline_chars = inline_chars
         self.key_roles = tuple(key_roles)
         self._checklists = tuple(checklists)
         self._index = {id(c): i for i, c in enumerate(self._checklists)}
@@ -143,7 +152,7 @@ class Evaluator:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context(_start_method()),
+                mp_context=multiprocessing.get_context(start_method()),
                 initializer=_init_worker,
                 initargs=(self._checklists,),
             )
@@ -154,6 +163,8 @@ class Evaluator:
     ) -> SiteEvaluation:
         args = (org, crawl, checklist, as_of, self.key_roles)
         if self.workers == 0:
+            if sum(len(page.html or "") for page in crawl.pages) <= self.inline_chars:
+                return evaluate_for_scan(*args)
             return await asyncio.to_thread(evaluate_for_scan, *args)
         loop = asyncio.get_running_loop()
         ref: Checklist | int = self._index.get(id(checklist), checklist)

@@ -1,0 +1,188 @@
+"""A scan spread over processes that crawl and evaluate (``--render never``, workers >= 1):
+a child that dies loses no site, its parent's death takes the children with it, and errors
+come back as themselves."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from siteaudit import scan
+from siteaudit.models import Event, Organization, PageFetched, SiteStarted, SiteStatus
+from siteaudit.scan import plan_scan, run_scan
+from siteaudit.settings import load_settings
+from siteaudit.store import Store
+
+pytestmark = pytest.mark.integration
+AS_OF = date(2026, 11, 23)
+REPO = Path(__file__).resolve().parents[2]
+VICTIM = "ru-gkb1"
+
+
+@pytest.fixture
+def registry(example_registry: Path) -> Path:
+    return example_registry
+
+
+def _scan(registry: Path, db: Path, on_event=None, debug: bool = False):  # type: ignore[no-untyped-def]
+    settings = load_settings(
+        None, allow_networks=("127.0.0.0/8",), per_host_delay=0.0, workers=2, render="never"
+    )
+    plan = plan_scan(registry, "auto", skip_invalid=False)
+    with Store(db) as store:
+        kwargs = {"on_event": on_event} if on_event is not None else {}
+        run = run_scan(plan, store, settings, checklist="auto", as_of=AS_OF, debug=debug, **kwargs)
+        return run, {r.org.id: r for r in store.iter_results(run.id)}
+
+
+def _dies_on(victim: str, marker: Path | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Crawling ``victim`` kills the process crawling it, as the OOM killer would: every time,
+    or (with a marker file) only the first time. Children are forked: they inherit the patch."""
+    real = scan.crawl_site
+
+    async def crawl_site(org: Organization, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if org.id == victim and (marker is None or not marker.exists()):
+            if marker is not None:
+                marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return await real(org, *args, **kwargs)
+
+    monkeypatch.setattr(scan, "crawl_site", crawl_site)
+
+
+def test_events_come_from_the_children(registry: Path, tmp_path: Path) -> None:
+    seen: list[Event] = []
+    run, results = _scan(registry, tmp_path / "s.db", seen.append)
+    assert len(results) == 5 and all(r.status is SiteStatus.OK for r in results.values())
+    started = {e.org.id for e in seen if isinstance(e, SiteStarted)}
+    fetched = [e for e in seen if isinstance(e, PageFetched)]
+    assert started == set(results)
+    assert len(fetched) == sum(r.pages_fetched + r.pages_failed for r in results.values())
+    assert run.state.value == "finished"
+
+
+def test_a_site_whose_process_died_once_is_crawled_again(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _dies_on(VICTIM, tmp_path / "died-once", monkeypatch)
+    _, results = _scan(registry, tmp_path / "s.db")
+    assert (tmp_path / "died-once").exists()  # a child did die on it
+    assert len(results) == 5
+    assert all(r.status is SiteStatus.OK for r in results.values())
+
+
+def test_a_site_that_kills_every_process_is_an_internal_error_and_the_rest_go_on(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _dies_on(VICTIM, None, monkeypatch)
+    run, results = _scan(registry, tmp_path / "s.db")
+    assert run.state.value == "finished"
+    assert len(results) == 5
+    victim = results.pop(VICTIM)
+    assert victim.status is SiteStatus.INTERNAL_ERROR
+    assert "crawling this site alone died" in victim.status_detail
+    assert all(r.status is SiteStatus.OK for r in results.values())
+
+
+def test_with_debug_an_error_in_a_child_is_raised_as_itself(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def crawl_site(org: Organization, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise LookupError(f"boom on {org.id}")
+
+    monkeypatch.setattr(scan, "crawl_site", crawl_site)
+    with pytest.raises(LookupError, match="boom on"):
+        _scan(registry, tmp_path / "s.db", debug=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_stops_the_children_and_marks_the_run_interrupted(
+    registry: Path, tmp_path: Path
+) -> None:
+    def on_event(event: Event) -> None:
+        if isinstance(event, PageFetched):
+            raise KeyboardInterrupt
+
+    before = _children()
+    with pytest.raises(KeyboardInterrupt):
+        _scan(registry, tmp_path / "s.db", on_event)
+    assert _children() == before  # no child left running
+    with Store(tmp_path / "s.db") as store:
+        (run,) = store.runs()
+        assert run.state.value == "interrupted"
+
+
+def _children() -> set[int]:
+    """This process's live children (zombies are not running anything)."""
+    me, found = os.getpid(), set()
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, ppid = stat.rpartition(")")[2].split()[:2]
+        if int(ppid) == me and state != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+def _processes_with(text: str) -> list[int]:
+    """Processes whose command line holds ``text`` (forked children share their parent's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if text.encode() in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_the_scan_takes_its_children_with_it(registry: Path, tmp_path: Path) -> None:
+    db = tmp_path / "killed.db"
+    cmd = [
+        sys.executable,
+        "-m",
+        "siteaudit",
+        "scan",
+        str(registry),
+        "--db",
+        str(db),
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+        "--allow-network",
+        "127.0.0.0/8",
+        "--render",
+        "never",
+        "--workers",
+        "2",
+        "--delay",
+        "1",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_processes_with(str(db))) < 3:  # the scan and its two children
+            assert proc.poll() is None, "the scan ended before it could be killed"
+            assert time.monotonic() < deadline, "the scan's children did not start in 60 s"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while _processes_with(str(db)):
+        assert time.monotonic() < deadline, "children outlived the killed scan by 10 s"
+        time.sleep(0.05)
