@@ -9,10 +9,12 @@ them from nginx (Debian's package, started here with our own config, each site o
 127.0.1.x address; ``--server python`` or no nginx: siteaudit.serve) and measures:
 
 - siteaudit: a full scan (every check of ru-118n on) with per-host delay 0 and 2 requests per
-  host, 16 hosts at once (``--concurrency``): pages/s, CPU ms/page (the crawl's process and
-  its evaluation worker processes, each shown), peak RSS. ``--render never`` (the default)
-  leaves a11y.axe unknown, as with no Chromium; ``--render auto`` adds axe-core in Chromium
-  on each site's key pages, seconds of browser time per site;
+  host, 16 hosts at once (``--concurrency``): pages/s, CPU ms/page (the scan's process and
+  its worker processes, each shown: with ``--render never`` the workers crawl and evaluate,
+  with ``--render auto`` the scan's process crawls and they evaluate), peak RSS.
+  ``--render never`` (the default) leaves a11y.axe unknown, as with no Chromium;
+  ``--render auto`` adds axe-core in Chromium on each site's key pages, seconds of browser
+  time per site;
 - Scrapy (``pip install scrapy``; the ``bench`` extra) with equivalent settings: robots.txt
   obeyed, 2 requests per host, no delay, depth <= 4, same-host links only, links found with
   selectolax, CONCURRENT_REQUESTS twice the sites at once: pages/s, CPU ms/page;
@@ -312,9 +314,9 @@ def _measure_siteaudit(args: argparse.Namespace, registry: Path, db: Path, *, fi
     kids_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         f"siteaudit: {pages} pages in {wall:.1f} s = {pages / wall:.1f} pages/s, "
-        f"{(cpu + kids) * 1000 / pages:.1f} ms CPU/page (crawl process "
-        f"{cpu * 1000 / pages:.1f}, child processes {kids * 1000 / pages:.1f}: evaluation "
-        "workers, and Chromium with --render auto), "
+        f"{(cpu + kids) * 1000 / pages:.1f} ms CPU/page (the scan's process "
+        f"{cpu * 1000 / pages:.1f}, child processes {kids * 1000 / pages:.1f}: the workers, "
+        "and Chromium with --render auto), "
         f"peak RSS {rss:.0f} MB"
         + (f", the largest child {kids_rss:.0f} MB" if first else "")
         + f" (every check on; --render {args.render})"

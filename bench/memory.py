@@ -6,8 +6,8 @@ Target (issue 6): peak RSS <= 300 MB for a registry of 10,000 sites, not growing
 registry. Every row points at a port of 127.0.x.y where nothing listens, so each site fails
 fast with connect_error (``--live K`` points every K-th row at a small served example site
 instead, so real pages flow through the pipeline and the store too). Prints the peak RSS
-after reading the registry and after the scan, the peak of the largest child process (an
-evaluation worker, forked from the scan's process; or, with ``--render auto``, Chromium's), and
+after reading the registry and after the scan, the peak of the largest child process (a
+worker process, forked from the scan's process; or, with ``--render auto``, Chromium's), and
 the scan's wall time.
 """
 
@@ -83,7 +83,7 @@ def main() -> None:
         print(
             f"registry {args.rows} rows; peak RSS: {base:.0f} MB at start, {planned:.0f} MB after "
             f"reading the registry, {_rss_mb():.0f} MB after the scan (target <= 300 MB); "
-            f"the largest child process (an evaluation worker, or Chromium's with --render auto) "
+            f"the largest child process (a worker, or Chromium's with --render auto) "
             f"{worker:.0f} MB"
         )
         print(f"scan: {run.done} sites in {wall:.1f} s ({run.done / wall:.0f} sites/s)")

@@ -135,7 +135,7 @@ def main() -> None:
     print(f"wall: {wall:.2f} s  ->  {pages / wall:.1f} pages/s")
     print(
         f"CPU: scanner process (includes the in-process server) {cpu * 1000 / pages:.2f} ms/page, "
-        f"evaluation workers {kids * 1000 / pages:.2f} ms/page"
+        f"worker processes (crawling and evaluating) {kids * 1000 / pages:.2f} ms/page"
     )
     print(f"peak RSS: {rss_mb:.0f} MB")
 

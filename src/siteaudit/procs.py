@@ -11,8 +11,9 @@ This process hands out the organizations and is the store's only writer: a child
 each site's result with its pages' metadata and compressed bodies, and the site is stored
 before the next one is handed out, so ``scan --resume`` after ``kill -9`` loses nothing.
 
-- **Politeness.** Sites of one host (``www.`` or not, any port) are all handed to the child
-  that is crawling that host already, so its per-host limits hold for the whole scan.
+- **Politeness.** Sites whose registry URLs share a host (``www.`` or not, any port) are
+  handed to the child that is crawling that host already, so its per-host limits hold for
+  the whole scan.
 - **A child that dies** (killed, out of memory) is replaced, and its sites in flight are
   crawled again by the new one, each alone: a site whose child dies while crawling it alone
   is stored as internal_error, and the sites that were only beside it are not blamed.
@@ -302,7 +303,10 @@ def scan_in_processes(
 
     def start(i: int) -> _Child:
         mine, theirs = context.Pipe()
-        others = [c.conn for c in children if c.index != i]
+        # A forked child inherits this process's ends of the other children's pipes: it closes
+        # them, or a child would not see its parent's end close. A spawned one inherits none.
+        forked = context.get_start_method() == "fork"
+        others = [c.conn for c in children if c.index != i] if forked else []
         process = context.Process(
             target=_child_main,
             args=(theirs, others, _Job(settings, checklists, run.as_of, debug, slots[i])),

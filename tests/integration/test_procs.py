@@ -32,8 +32,13 @@ def registry(example_registry: Path) -> Path:
 
 
 def _scan(registry: Path, db: Path, on_event=None, debug: bool = False):  # type: ignore[no-untyped-def]
-    settings = load_settings(
-        None, allow_networks=("127.0.0.0/8",), per_host_delay=0.0, workers=2, render="never"
+    settings = load_settings(  # one request per host at a time: pages in the same order
+        None,
+        allow_networks=("127.0.0.0/8",),
+        per_host_delay=0.0,
+        per_host_concurrency=1,
+        workers=2,
+        render="never",
     )
     plan = plan_scan(registry, "auto", skip_invalid=False)
     with Store(db) as store:
@@ -186,3 +191,22 @@ def test_kill_9_of_the_scan_takes_its_children_with_it(registry: Path, tmp_path:
     while _processes_with(str(db)):
         assert time.monotonic() < deadline, "children outlived the killed scan by 10 s"
         time.sleep(0.05)
+
+
+def test_spawned_children_give_the_verdicts_of_forked_ones(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where there is no fork (macOS, Windows) children are spawned: the same verdicts."""
+    from siteaudit import procs
+
+    _, forked = _scan(registry, tmp_path / "f.db")
+    monkeypatch.setattr(procs, "start_method", lambda: "spawn")
+    _, spawned = _scan(registry, tmp_path / "s.db")
+    assert len(spawned) == 5
+
+    def verdicts(results):  # type: ignore[no-untyped-def]  # evidence carries fetch times
+        return {
+            k: [(f.item_id, f.outcome, f.reason) for f in r.findings] for k, r in results.items()
+        }
+
+    assert verdicts(spawned) == verdicts(forked)
