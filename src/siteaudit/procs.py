@@ -44,7 +44,7 @@ from .crawl import host_key
 from .errors import ScanError
 from .models import Event, Organization, Page, PageFetched, RunInfo, SiteFinished, SiteStarted
 from .settings import Settings
-from .store import Store, compress_body
+from .store import Store, compress_body, page_title
 from .workers import Evaluator, start_method
 
 log = logging.getLogger(__name__)
@@ -174,12 +174,14 @@ async def _child_scan(conn: Connection, parent: int, job: _Job) -> None:
             )
             pages: tuple[Page, ...] = ()
             bodies: tuple[bytes | None, ...] = ()
+            titles: tuple[str, ...] = ()
             if checked.crawl is not None:
                 pages = checked.crawl.pages
                 bodies = checked.bodies or tuple(compress_body(p.html) for p in pages)
+                titles = tuple(page_title(p.html) for p in pages)
                 pages = tuple(replace(p, html=None) for p in pages)  # the bodies carry them
             flush()
-            conn.send(("site", org.id, checked.result, pages, bodies))
+            conn.send(("site", org.id, checked.result, pages, bodies, titles))
 
     loop.add_reader(conn.fileno(), readable)
     watcher = asyncio.create_task(watch_parent())
@@ -364,8 +366,8 @@ def scan_in_processes(
             for event in message[1]:
                 on_event(event)
         elif kind == "site":
-            _, org_id, result, pages, bodies = message
-            store.save_site(run.id, result, pages, bodies)
+            _, org_id, result, pages, bodies, titles = message
+            store.save_site(run.id, result, pages, bodies, titles)
             dispatch.finished(child.sites.pop(org_id))
             suspects.discard(org_id)
             child.alone = False

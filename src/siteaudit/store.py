@@ -311,13 +311,15 @@ class Store:
         result: SiteResult,
         pages: Sequence[Page] = (),
         bodies: Sequence[bytes | None] | None = None,
+        titles: Sequence[str] | None = None,
     ) -> None:
         """Store one site's result and pages in one transaction, replacing an earlier one.
 
-        ``bodies``: the pages' bodies already compressed (compress_body), one per page."""
+        ``bodies``: the pages' bodies already compressed (compress_body), one per page;
+        ``titles``: their titles (page_title), read where the pages' HTML was at hand."""
         with self._transaction():
             self._check_run(run_id)
-            self._save_site(run_id, result, pages, bodies)
+            self._save_site(run_id, result, pages, bodies, titles)
 
     def save_sites(self, run_id: int, items: Iterable[tuple[SiteResult, Sequence[Page]]]) -> None:
         """Store many sites' results and pages in one transaction (rescore, merge)."""
@@ -336,9 +338,12 @@ class Store:
         result: SiteResult,
         pages: Sequence[Page],
         bodies: Sequence[bytes | None] | None = None,
+        titles: Sequence[str] | None = None,
     ) -> None:
         if bodies is None:
             bodies = [compress_body(p.html) for p in pages]
+        if titles is None:
+            titles = [page_title(p.html) for p in pages]
         org_id = result.org.id
         # The findings and pages of an earlier result go with it (ON DELETE CASCADE).
         self._db.execute("DELETE FROM sites WHERE run_id = ? AND org_id = ?", (run_id, org_id))
@@ -353,8 +358,8 @@ class Store:
         self._db.executemany(
             _insert("pages", ("run_id", "org_id", "position", *_PAGE_FIELDS, "encoding", "body")),
             (
-                (run_id, org_id, position, *_page_values(p), p.encoding, body)
-                for position, (p, body) in enumerate(zip(pages, bodies, strict=True))
+                (run_id, org_id, position, *_page_values(p, title), p.encoding, body)
+                for position, (p, body, title) in enumerate(zip(pages, bodies, titles, strict=True))
             ),
         )
 
@@ -706,11 +711,10 @@ def _finding(row: sqlite3.Row) -> Finding:
     )
 
 
-def _page_values(page: Page) -> tuple[object, ...]:
+def _page_values(page: Page, title: str) -> tuple[object, ...]:
     """The values of _PAGE_FIELDS, in order."""
     return tuple(
-        page_title(page.html) if name == "title" else _encode(getattr(page, name))
-        for name in _PAGE_FIELDS
+        title if name == "title" else _encode(getattr(page, name)) for name in _PAGE_FIELDS
     )
 
 

@@ -210,3 +210,38 @@ def test_spawned_children_give_the_verdicts_of_forked_ones(
         }
 
     assert verdicts(spawned) == verdicts(forked)
+
+
+def test_the_store_keeps_the_pages_of_one_process(registry: Path, tmp_path: Path) -> None:
+    """A worker sends back pages without their HTML (the compressed bodies carry it): the
+    store still holds each page's title and body as a scan in one process stores them."""
+
+    def pages(db: Path, workers: int) -> dict[str, list[tuple[object, ...]]]:
+        settings = load_settings(
+            None,
+            allow_networks=("127.0.0.0/8",),
+            per_host_delay=0.0,
+            per_host_concurrency=1,
+            workers=workers,
+            render="never",
+        )
+        plan = plan_scan(registry, "auto", skip_invalid=False)
+        with Store(db) as store:
+            run = run_scan(plan, store, settings, checklist="auto", as_of=AS_OF)
+            return {
+                org_id: [
+                    (r.url, r.status_code, r.title, r.content_hash, r.size, p.html)
+                    for r, p in zip(
+                        store.site_pages(run.id, org_id),
+                        store.stored_pages(run.id, org_id),
+                        strict=True,
+                    )
+                ]
+                for org_id in store.org_ids(run.id)
+            }
+
+    spread, single = pages(tmp_path / "p.db", 2), pages(tmp_path / "t.db", 0)
+    assert len(spread) == 5
+    assert spread == single
+    assert sum(1 for rows in spread.values() for row in rows if row[2]) > 10  # titles kept
+    assert all(row[5] for rows in spread.values() for row in rows if row[2])  # and bodies
