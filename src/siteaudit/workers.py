@@ -1,5 +1,9 @@
 """Evaluation off the event loop: in worker processes, so that it runs on every core.
 
+This is the way of a scan with a browser, which the crawl's process keeps; without one
+(``render = never``) the workers crawl as well as evaluate (``siteaudit.procs``), and evaluate
+inline (``inline_chars``).
+
 Extracting and evaluating a site is pure CPU work (tens of milliseconds a page). In a thread
 it would hold the GIL against the event loop that keeps every other site's connections
 moving; in worker processes it runs beside the crawl, one site per task. With ``workers=0``

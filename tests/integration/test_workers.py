@@ -177,3 +177,40 @@ def test_a_store_error_mid_scan_is_raised_as_itself(
         run = store.unfinished_run(plan.registry.sha256, "")
         assert run is not None
         assert store.finished_org_ids(run.id) == set(saved)
+
+
+def test_inline_evaluation_stops_at_its_size(  # type: ignore[no-untyped-def]
+    examples_dir: Path, serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``inline_chars``: a site up to that much HTML is evaluated in the event loop's own
+    thread (a scan process's way); a larger one in a thread, so the loop keeps going."""
+    import threading
+    from typing import cast
+
+    from siteaudit import workers
+    from siteaudit.models import CrawlResult
+
+    site = serve({"ok": examples_dir / "sites" / "ru-gkb1"})["ok"]
+    org, crawled = _crawl(site.url)
+    crawl = cast(CrawlResult, crawled)
+    checklist = ChecklistResolver("ru-118n").for_org(org)
+    size = sum(len(p.html or "") for p in crawl.pages)
+    threads: list[int] = []
+    real = workers.evaluate_for_scan
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "evaluate_for_scan", recorded)
+    expected = evaluate_site(org, crawl, checklist, AS_OF).evaluation
+
+    async def go(limit: int) -> int:
+        evaluated = await Evaluator(0, inline_chars=limit)(org, crawl, checklist, AS_OF)
+        assert evaluated.evaluation == expected
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(go(size))
+    assert threads[-1] == loop_thread  # inline
+    loop_thread = asyncio.run(go(size - 1))
+    assert threads[-1] != loop_thread  # one character more than allowed: a thread
