@@ -168,7 +168,7 @@ def test_regions_and_types_are_ranked_with_trends(report: Path) -> None:
     assert rows[2][3] == "1"  # d unreachable
     assert index.css_first("#regions tbody tr svg.spark title") is not None
     types = [tr.css_first("th").text() for tr in index.css("#types tbody tr")]
-    assert types == ["hospital", "polyclinic"]
+    assert types == ["Hospital", "Polyclinic"]  # the registry's codes, named
 
 
 def test_score_distribution_is_inline_svg(report: Path) -> None:
@@ -263,3 +263,31 @@ def test_translated_report_has_no_english_left(tmp_path: Path, lang: str) -> Non
             "missing",
         ):
             assert english not in text, f"{page.name}: {english!r}"
+
+
+def test_the_index_names_the_checklists_and_types_in_the_readers_language(
+    tmp_path: Path,
+) -> None:
+    write_reports(tmp_path, RUN, _results, CHECKLISTS, lang="ru", formats=[ReportFormat.HTML])
+    index = _tree(tmp_path / "index.html")
+    meta = index.css_first("p.meta").text()
+    # The run's checklist was "auto": the checklist used is named, and how it was chosen.
+    assert "Перечень требований: выбран по стране каждой организации: Checklist ru (ru-118n)" in (
+        meta
+    )
+    assert "auto" not in meta
+    types = [tr.css_first("th").text() for tr in index.css("#types tbody tr")]
+    assert types == ["Больница", "Поликлиника"]
+    org = _tree(tmp_path / "orgs" / "c.html")
+    assert "Поликлиника" in org.css_first("dl").text()
+
+
+def test_type_and_checklist_labels() -> None:
+    from siteaudit.report import i18n
+    from siteaudit.report.views import checklist_label
+
+    assert i18n.org_type_label(" Children's  Hospital ", "kk") == "Балалар ауруханасы"
+    assert i18n.org_type_label("hospital", "en") == "Hospital"
+    assert i18n.org_type_label("ЦРБ", "ru") == "ЦРБ"  # not a known code: as the registry says
+    assert checklist_label("ru-118n", CHECKLISTS, "en") == "Checklist en (ru-118n)"
+    assert checklist_label("auto", {}, "en") == "auto"  # no result, no checklist known

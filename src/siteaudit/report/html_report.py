@@ -24,7 +24,14 @@ from ..history import History
 from ..models import RunInfo, SiteResult
 from . import i18n
 from .common import atomic_text, org_filename
-from .views import IndexBuilder, org_change_view, safe_href, sections, site_view
+from .views import (
+    IndexBuilder,
+    checklist_label,
+    org_change_view,
+    safe_href,
+    sections,
+    site_view,
+)
 
 ORGS_DIR = "orgs"
 ITEMS_DIR = "items"
@@ -67,6 +74,7 @@ class HtmlWriter:
         common: dict[str, Any] = {
             "lang": lang,
             "run": run,
+            "checklist_label": checklist_label(run.checklist, checklists, lang),
             "as_of": i18n.format_date(run.as_of, lang),
             "run_state": run.state.value,
             "version": __version__,
@@ -94,6 +102,7 @@ class HtmlWriter:
                         root="../",
                         org=result.org,
                         org_href=safe_href(result.org.url),
+                        org_type=i18n.org_type_label(result.org.type, lang),
                         site=site,
                         result=result,
                         checklist_title=checklist.title.get(lang) if checklist else "",

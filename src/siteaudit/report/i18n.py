@@ -52,6 +52,25 @@ STATUS_LABELS: dict[SiteStatus, str] = {
     SiteStatus.NOT_HTML: "Not an HTML page",
     SiteStatus.INTERNAL_ERROR: "siteaudit internal error",
 }
+#: Registry ``type`` values the reports name in the reader's language (case and spaces
+#: ignored); any other value is shown as the registry writes it.
+ORG_TYPE_LABELS: dict[str, str] = {
+    "hospital": "Hospital",
+    "children's hospital": "Children's hospital",
+    "children_hospital": "Children's hospital",
+    "polyclinic": "Polyclinic",
+    "children's polyclinic": "Children's polyclinic",
+    "children_polyclinic": "Children's polyclinic",
+    "outpatient": "Outpatient clinic",
+    "dental": "Dental clinic",
+    "maternity": "Maternity hospital",
+    "dispensary": "Dispensary",
+    "ambulance": "Ambulance station",
+    "sanatorium": "Sanatorium",
+    "fap": "Feldsher-midwife station",
+    "medical centre": "Medical centre",
+    "medical center": "Medical centre",
+}
 OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.PRESENT: "Present",
     Outcome.ABSENT: "Absent",
@@ -101,6 +120,12 @@ def status_hint(status: SiteStatus, lang: str) -> str:
 
 def outcome_label(outcome: Outcome, lang: str) -> str:
     return gettext_for(lang, OUTCOME_LABELS[outcome])
+
+
+def org_type_label(value: str, lang: str) -> str:
+    """A registry ``type`` in the reader's language when it is one of ORG_TYPE_LABELS."""
+    known = ORG_TYPE_LABELS.get(" ".join(value.lower().split()))
+    return gettext_for(lang, known) if known else value
 
 
 def locale(lang: str) -> Locale:

@@ -116,6 +116,17 @@ class SiteView:
     delta: Delta | None = None
 
 
+def checklist_label(ref: str, checklists: Mapping[str, Checklist], lang: str) -> str:
+    """The checklists a run used, by title and id; with ``auto``, said to be chosen by each
+    organization's country (the reference itself when none is known)."""
+    used = "; ".join(f"{c.title.get(lang)} ({c.id})" for c in checklists.values())
+    if ref == "auto" and used:
+        return _(lang, "chosen by each organization's country: %(checklists)s") % {
+            "checklists": used
+        }
+    return used or ref
+
+
 def site_view(result: SiteResult, lang: str, *, href: str) -> SiteView:
     completeness, freshness = shown_scores(result)
     day: date | None = result.scores.newest_news
@@ -475,7 +486,9 @@ class IndexBuilder:
 
     # --- building ------------------------------------------------------------------------
 
-    def _groups(self, tallies: Mapping[str, _Tally], *, trends: bool) -> list[GroupRow]:
+    def _groups(
+        self, tallies: Mapping[str, _Tally], *, trends: bool, types: bool = False
+    ) -> list[GroupRow]:
         lang = self.lang
         rows = []
         for name, tally in tallies.items():
@@ -497,7 +510,7 @@ class IndexBuilder:
             rows.append(
                 GroupRow(
                     None,
-                    name,
+                    i18n.org_type_label(name, lang) if types else name,
                     tally.organizations,
                     tally.unreachable,
                     stat(tally.completeness, lang),
@@ -611,7 +624,7 @@ class IndexBuilder:
             "top_missing": missing[:TOP_MISSING],
             "regions": (regions := self._groups(self._regions, trends=True)),
             "has_trends": any(r.trend is not None for r in regions),
-            "types": self._groups(self._types, trends=False) if self._types else [],
+            "types": self._groups(self._types, trends=False, types=True) if self._types else [],
             "histogram": svg.histogram(
                 bars,
                 _(lang, "Organizations by completeness, %"),
