@@ -17,7 +17,7 @@ import pytest
 from siteaudit import scan
 from siteaudit.models import Event, Organization, PageFetched, SiteStarted, SiteStatus
 from siteaudit.scan import plan_scan, run_scan
-from siteaudit.settings import load_settings
+from siteaudit.settings import Settings, load_settings
 from siteaudit.store import Store
 
 pytestmark = pytest.mark.integration
@@ -31,15 +31,19 @@ def registry(example_registry: Path) -> Path:
     return example_registry
 
 
-def _scan(registry: Path, db: Path, on_event=None, debug: bool = False):  # type: ignore[no-untyped-def]
-    settings = load_settings(  # one request per host at a time: pages in the same order
+def _settings(workers: int) -> Settings:
+    return load_settings(  # one request per host at a time: pages in the same order
         None,
         allow_networks=("127.0.0.0/8",),
         per_host_delay=0.0,
         per_host_concurrency=1,
-        workers=2,
+        workers=workers,
         render="never",
     )
+
+
+def _scan(registry: Path, db: Path, on_event=None, debug: bool = False):  # type: ignore[no-untyped-def]
+    settings = _settings(2)
     plan = plan_scan(registry, "auto", skip_invalid=False)
     with Store(db) as store:
         kwargs = {"on_event": on_event} if on_event is not None else {}
@@ -217,14 +221,7 @@ def test_the_store_keeps_the_pages_of_one_process(registry: Path, tmp_path: Path
     store still holds each page's title and body as a scan in one process stores them."""
 
     def pages(db: Path, workers: int) -> dict[str, list[tuple[object, ...]]]:
-        settings = load_settings(
-            None,
-            allow_networks=("127.0.0.0/8",),
-            per_host_delay=0.0,
-            per_host_concurrency=1,
-            workers=workers,
-            render="never",
-        )
+        settings = _settings(workers)
         plan = plan_scan(registry, "auto", skip_invalid=False)
         with Store(db) as store:
             run = run_scan(plan, store, settings, checklist="auto", as_of=AS_OF)
