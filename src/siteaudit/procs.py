@@ -18,7 +18,7 @@ before the next one is handed out, so ``scan --resume`` after ``kill -9`` loses 
   crawled again by the new one, each alone: a site whose child dies while crawling it alone
   is stored as internal_error, and the sites that were only beside it are not blamed.
 - **When this process dies** its children are killed by the kernel (``PR_SET_PDEATHSIG`` on
-  Linux) or notice their parent is gone within a second.
+  Linux), or find their inbox closed, or notice within a second that their parent is gone.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -83,15 +84,18 @@ class _Job:
     slots: int  # sites crawled at once
 
 
-def _child_main(conn: Connection, others: Sequence[Connection], job: _Job) -> None:
+def _child_main(
+    inbox: Connection, conn: Connection, inherited: Sequence[Connection], job: _Job
+) -> None:
+    """A child's life: sites come in on ``inbox``, results and events go out on ``conn``."""
     parent = os.getppid()
     _die_with_parent()
-    for other in others:  # the parent's ends of the other children's pipes, inherited
-        other.close()
+    for end in inherited:  # the parent's ends of the pipes, inherited by a fork
+        end.close()
     # Ctrl-C reaches the whole process group: the scan itself stops its children.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        asyncio.run(_child_scan(conn, parent, job))
+        asyncio.run(_child_scan(inbox, conn, parent, job))
     except BaseException as exc:
         while isinstance(exc, BaseExceptionGroup):  # the crawlers' task group
             exc = exc.exceptions[0]
@@ -111,26 +115,24 @@ def _sendable(exc: BaseException) -> BaseException:
     return exc
 
 
-async def _child_scan(conn: Connection, parent: int, job: _Job) -> None:
+async def _child_scan(inbox: Connection, conn: Connection, parent: int, job: _Job) -> None:
     from .fetch import Fetcher
     from .render.session import BrowserSession
     from .scan import check_site
 
     settings, slots = job.settings, job.slots
     loop = asyncio.get_running_loop()
-    inbox: asyncio.Queue[tuple[Organization, int] | None] = asyncio.Queue()
+    queue: asyncio.Queue[tuple[Organization, int] | None] = asyncio.Queue()
 
-    def readable() -> None:
+    def receive() -> None:
+        """In a thread (a pipe cannot be watched by every event loop: Windows' cannot)."""
         try:
-            while conn.poll():
-                message = conn.recv()
-                if message is None:  # no more sites: each crawler ends after its own
-                    for _ in range(slots):
-                        inbox.put_nowait(None)
-                else:
-                    inbox.put_nowait(message)
+            while (message := inbox.recv()) is not None:
+                loop.call_soon_threadsafe(queue.put_nowait, message)
         except (EOFError, OSError):
             os._exit(0)  # the parent is gone, and with it the store: nothing left to do
+        for _ in range(slots):  # no more sites: each crawler ends after its own
+            loop.call_soon_threadsafe(queue.put_nowait, None)
 
     async def watch_parent() -> None:
         while True:
@@ -159,7 +161,7 @@ async def _child_scan(conn: Connection, parent: int, job: _Job) -> None:
     evaluator = Evaluator(0, settings.a11y_pages, inline_chars=INLINE_CHARS)
 
     async def crawler(fetcher: Fetcher, browser: BrowserSession | None) -> None:
-        while (item := await inbox.get()) is not None:
+        while (item := await queue.get()) is not None:
             org, index = item
             checked = await check_site(
                 org,
@@ -183,7 +185,7 @@ async def _child_scan(conn: Connection, parent: int, job: _Job) -> None:
             flush()
             conn.send(("site", org.id, checked.result, pages, bodies, titles))
 
-    loop.add_reader(conn.fileno(), readable)
+    threading.Thread(target=receive, name="siteaudit-inbox", daemon=True).start()
     watcher = asyncio.create_task(watch_parent())
     flusher = asyncio.create_task(flush_often())
     try:
@@ -197,14 +199,13 @@ async def _child_scan(conn: Connection, parent: int, job: _Job) -> None:
     finally:
         watcher.cancel()
         flusher.cancel()
-        loop.remove_reader(conn.fileno())
     conn.send(("done",))
 
 
 def _stop(child: _Child) -> None:
     """Tell a child there are no more sites and wait for it to close its client and end."""
     try:
-        child.conn.send(None)
+        child.inbox.send(None)
         while (message := child.conn.recv())[0] != "done":
             if message[0] == "error":
                 raise message[1]
@@ -220,7 +221,8 @@ def _stop(child: _Child) -> None:
 class _Child:
     index: int
     process: BaseProcess
-    conn: Connection
+    inbox: Connection  # sites go to the child here
+    conn: Connection  # its results and events come back here
     sites: dict[str, Organization] = field(default_factory=dict)  # in flight, by id
     alone: bool = False  # crawling one site that was in flight when a child died
 
@@ -304,20 +306,32 @@ def scan_in_processes(
     suspects: set[str] = set()  # sites in flight when a child died: crawled again, alone
 
     def start(i: int) -> _Child:
-        mine, theirs = context.Pipe()
-        # A forked child inherits this process's ends of the other children's pipes: it closes
-        # them, or a child would not see its parent's end close. A spawned one inherits none.
+        their_inbox, inbox = context.Pipe(duplex=False)
+        conn, their_conn = context.Pipe(duplex=False)
+        # A forked child inherits this process's ends of every pipe, its own and the other
+        # children's: it closes them, or it would not see its inbox close when this process
+        # dies (nor would the others). A spawned child inherits none.
         forked = context.get_start_method() == "fork"
-        others = [c.conn for c in children if c.index != i] if forked else []
+        inherited = (
+            [end for c in children if c.index != i for end in (c.inbox, c.conn)] + [inbox, conn]
+            if forked
+            else []
+        )
         process = context.Process(
             target=_child_main,
-            args=(theirs, others, _Job(settings, checklists, run.as_of, debug, slots[i])),
+            args=(
+                their_inbox,
+                their_conn,
+                inherited,
+                _Job(settings, checklists, run.as_of, debug, slots[i]),
+            ),
             name=f"siteaudit-scan-{i}",
             daemon=True,
         )
         process.start()
-        theirs.close()
-        return _Child(i, process, mine)
+        their_inbox.close()
+        their_conn.close()
+        return _Child(i, process, inbox, conn)
 
     def top_up(child: _Child) -> None:
         while len(child.sites) < slots[child.index] and not child.alone:
@@ -331,7 +345,7 @@ def scan_in_processes(
                 child.alone = True
             child.sites[org.id] = org
             try:
-                child.conn.send((org, index[id(checklist_of(org))]))
+                child.inbox.send((org, index[id(checklist_of(org))]))
             except OSError:
                 return  # it died: its sites come back when its pipe is read
 
@@ -339,6 +353,7 @@ def scan_in_processes(
         child.process.join(timeout=5)
         code = child.process.exitcode
         log.warning("scan process %d died (exit code %s); starting a new one", child.index, code)
+        child.inbox.close()
         child.conn.close()
         for org in child.sites.values():
             if child.alone:  # it died crawling this site and nothing else
@@ -396,4 +411,5 @@ def scan_in_processes(
             if child.process.is_alive():
                 child.process.kill()
             child.process.join(timeout=5)
+            child.inbox.close()
             child.conn.close()
