@@ -502,7 +502,9 @@ def run_scan(
     """Scan every organization of the plan into the store; returns the finished run.
 
     Results are saved per site as they finish; on Ctrl-C the run is marked interrupted and
-    ``resume=True`` continues it later without refetching finished sites.
+    ``resume=True`` continues it later without refetching finished sites. With
+    ``render = never`` and workers, the sites are crawled and evaluated in worker processes
+    (``siteaudit.procs``); else this process crawls and the workers evaluate.
     """
     run, done = open_run(
         store, plan, checklist=checklist, as_of=as_of, resume=resume, settings=settings
