@@ -90,8 +90,9 @@ WorkersOpt = Annotated[
     int | None,
     typer.Option(
         "--workers",
-        help="Processes that crawl and evaluate sites (with --render never), or evaluate them "
-        "beside the crawl (with a browser); 0: all in this process [one per core].",
+        help="Processes that crawl and evaluate sites (with --render never, or no browser "
+        "found), or evaluate them beside the crawl (with a browser); 0: all in this process "
+        "[one per core].",
     ),
 ]
 HostConcOpt = Annotated[

@@ -36,6 +36,7 @@ from .procs import scan_in_processes
 from .registry import Registry, load_registry, parse_shard
 from .registry import shard as shard_orgs
 from .render.audit import apply_browser, key_pages
+from .render.browser import find_browser
 from .render.session import BrowserCheck, BrowserSession
 from .score import score
 from .settings import Settings
@@ -502,9 +503,10 @@ def run_scan(
     """Scan every organization of the plan into the store; returns the finished run.
 
     Results are saved per site as they finish; on Ctrl-C the run is marked interrupted and
-    ``resume=True`` continues it later without refetching finished sites. With
-    ``render = never`` and workers, the sites are crawled and evaluated in worker processes
-    (``siteaudit.procs``); else this process crawls and the workers evaluate.
+    ``resume=True`` continues it later without refetching finished sites. With workers and
+    no browser in use (``render = never``, or no Chromium found), the sites are crawled and
+    evaluated in worker processes (``siteaudit.procs``); with a browser this process crawls
+    and keeps it, and the workers evaluate.
     """
     run, done = open_run(
         store, plan, checklist=checklist, as_of=as_of, resume=resume, settings=settings
@@ -515,7 +517,7 @@ def run_scan(
     workers = settings.workers if settings.workers is not None else default_workers()
     try:
         checklists = plan.resolver.all_for(todo)
-        if workers and len(todo) > 1 and settings.render == "never":
+        if workers and len(todo) > 1 and not _browser_in_use(settings):
             # No browser to share: each worker process crawls and evaluates its own sites.
             scan_in_processes(
                 iter(todo),
@@ -542,6 +544,17 @@ def run_scan(
         store.mark_interrupted(run.id)
         raise
     return store.finish_run(run.id)
+
+
+def _browser_in_use(settings: Settings) -> bool:
+    """Whether a scan will launch a browser: a render mode other than never, and a browser
+    found (without one, the browser's checks are unknown whichever process asks)."""
+    if settings.render == "never":
+        return False
+    try:
+        return find_browser(settings.browser_path) is not None
+    except FileNotFoundError:  # a --browser-path that does not exist: said per site
+        return False
 
 
 def check_one(

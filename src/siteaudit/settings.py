@@ -38,10 +38,10 @@ class Settings(BaseSettings):
     workers: int | None = Field(
         None,
         ge=0,
-        description="Processes for a scan of several sites. With render never each crawls and "
-        "evaluates its own share of the sites; with a browser they extract and evaluate sites "
-        "beside the crawl, which keeps the one browser. 0: all in the scan's own process (a "
-        "thread evaluates); default: one per CPU core.",
+        description="Processes for a scan of several sites. With render never (or no browser "
+        "found) each crawls and evaluates its own share of the sites; with a browser they "
+        "extract and evaluate sites beside the crawl, which keeps the one browser. 0: all in "
+        "the scan's own process (a thread evaluates); default: one per CPU core.",
     )
     connect_timeout: float = Field(10.0, gt=0, description="Seconds to open a connection.")
     read_timeout: float = Field(20.0, gt=0, description="Seconds to wait for data.")

@@ -242,3 +242,32 @@ def test_the_store_keeps_the_pages_of_one_process(registry: Path, tmp_path: Path
     assert spread == single
     assert sum(1 for rows in spread.values() for row in rows if row[2]) > 10  # titles kept
     assert all(row[5] for rows in spread.values() for row in rows if row[2])  # and bodies
+
+
+def test_without_a_browser_to_find_render_auto_scans_in_processes(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--render auto on a machine with no Chromium: no browser to keep in one process, so
+    the workers crawl and evaluate; the browser's checks say why they are unknown."""
+    from siteaudit.render import session
+
+    calls: list[int] = []
+    real = scan.scan_in_processes
+
+    def spread(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs["processes"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scan, "scan_in_processes", spread)
+    monkeypatch.setattr(scan, "find_browser", lambda explicit=None: None)
+    monkeypatch.setattr(session, "find_browser", lambda explicit=None: None)  # the children's
+    settings = _settings(2).model_copy(update={"render": "auto"})
+    plan = plan_scan(registry, "auto", skip_invalid=False)
+    with Store(tmp_path / "s.db") as store:
+        run = run_scan(plan, store, settings, checklist="auto", as_of=AS_OF)
+        results = list(store.iter_results(run.id))
+    assert calls == [2]
+    assert len(results) == 5
+    axe = [f for r in results for f in r.findings if f.item_id == "a11y.axe"]
+    assert axe and all(f.outcome.value == "unknown" for f in axe)
+    assert all(f.reason == session.NO_BROWSER for f in axe), axe[0].reason
