@@ -291,3 +291,40 @@ def test_type_and_checklist_labels() -> None:
     assert i18n.org_type_label("ЦРБ", "ru") == "ЦРБ"  # not a known code: as the registry says
     assert checklist_label("ru-118n", CHECKLISTS, "en") == "Checklist en (ru-118n)"
     assert checklist_label("auto", {}, "en") == "auto"  # no result, no checklist known
+
+
+def test_reasons_are_told_in_the_readers_language_with_the_checkers_own_words_folded(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from siteaudit.models import Evidence
+
+    base = _result("a", "North", (P, A, U))
+    pages = ("https://a.example/contacts", "https://a.example/", "https://a.example/contacts")
+    phone, email, news = base.findings
+    result = replace(
+        base,
+        findings=(
+            replace(phone, evidence=tuple(Evidence(url, "8 800", NOW) for url in pages)),
+            replace(email, reason="text: /e-?mail/ not found on 15 pages"),
+            replace(news, reason="needs a browser: not checked with --render never"),
+        ),
+    )
+    run = _run(1, date(2026, 11, 23))
+    write_reports(
+        tmp_path, run, lambda: iter([result]), CHECKLISTS, lang="ru", formats=[ReportFormat.HTML]
+    )
+    org = _tree(tmp_path / "orgs" / "a.html")
+    cells = {tr.attributes["id"]: tr.css("td")[1] for tr in org.css("table.items tbody tr[id]")}
+    said = {key: cell.text(deep=False).strip() for key, cell in cells.items()}
+    assert said["item-contacts.phone"] == "Найдено на 2 страницах"  # two distinct pages
+    assert said["item-contacts.email"] == "Не найдено на проверенных страницах"
+    assert said["item-news.section"] == "Не проверено: нужен браузер"
+    how = cells["item-contacts.email"].css_first("details.how")
+    assert how.css_first("summary").text() == "Как проверялось"
+    assert how.css_first("code").text() == "text: /e-?mail/ not found on 15 pages"
+    item = _tree(tmp_path / "items" / item_filename("contacts.email"))
+    hint = item.css_first("ul.lacking .hint")
+    assert hint.text(deep=False).strip() == "Не найдено на проверенных страницах"
+    assert "not found on 15 pages" in hint.css_first("details code").text()

@@ -178,6 +178,8 @@ class ItemView:
     evidence: tuple[EvidenceView, ...]
     citation: CitationView | None
     stale: bool = False  # an annual document that names a past year
+    pages: int = 0  # web pages the evidence is on (the plain-language "found on N pages")
+    needs_browser: bool = False  # unknown because no browser checked it
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +196,15 @@ def citation_view(item: Item | None) -> CitationView | None:
     return CitationView(cited.document, cited.clause, safe_href(cited.url))
 
 
+def _evidence_pages(finding: Finding) -> int:
+    """The web pages a finding's evidence is on (screenshots and the like not counted)."""
+    return len({e.url for e in finding.evidence if e.url.startswith(("http://", "https://"))})
+
+
+def _needs_browser(finding: Finding) -> bool:
+    return finding.outcome is Outcome.UNKNOWN and finding.reason.startswith("needs a browser")
+
+
 def _item_view(finding: Finding, item: Item | None, lang: str, items_dir: str) -> ItemView:
     return ItemView(
         id=finding.item_id,
@@ -202,6 +213,8 @@ def _item_view(finding: Finding, item: Item | None, lang: str, items_dir: str) -
         outcome=finding.outcome.value,
         outcome_label=i18n.outcome_label(finding.outcome, lang),
         reason=finding.reason,
+        pages=_evidence_pages(finding),
+        needs_browser=_needs_browser(finding),
         evidence=tuple(
             EvidenceView(
                 href=safe_href(e.url),
@@ -370,6 +383,8 @@ class LackingOrg:
     reason: str
     outcome: str
     outcome_label: str
+    needs_browser: bool = False
+    pages: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,6 +496,7 @@ class IndexBuilder:
                         finding.reason,
                         finding.outcome.value,
                         i18n.outcome_label(finding.outcome, self.lang),
+                        _needs_browser(finding),
                     )
                 )
 
