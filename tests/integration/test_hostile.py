@@ -258,6 +258,10 @@ async def test_an_endless_trap_is_bounded_and_reported(bad: HostileServer) -> No
     assert result.status is SiteStatus.OK
     assert len(result.pages) == 8
     assert "crawler trap" in result.detail
+    from siteaudit.report.views import crawl_summary
+
+    told = crawl_summary(result.detail, "ru")  # the report tells the reader in Russian
+    assert told.startswith("8 страниц, 0 документов, 0 с ошибкой; возможная ловушка"), told
 
 
 async def test_the_depth_limit_also_bounds_a_trap(bad: HostileServer) -> None:

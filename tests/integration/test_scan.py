@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -72,6 +73,9 @@ def test_scan_writes_every_report(registry: Path, tmp_path: Path) -> None:
     for row in rows:
         assert (out / "orgs" / f"{row['id']}.html").is_file()
         assert 0 <= float(row["completeness"]) <= 100
+    # the crawler's own summary of a site, told in the report's language
+    page = (out / "orgs" / "ru-gkb1.html").read_text(encoding="utf-8")
+    assert re.search(r"Подробности: \d+ страни\w*, \d+ документ\w*, 0 с ошибкой<", page)
     gkb1 = next(r for r in rows if r["id"] == "ru-gkb1")
     sparse = next(r for r in rows if r["id"] == "ru-ambulatoria-sparse")
     assert float(gkb1["completeness"]) > float(sparse["completeness"])

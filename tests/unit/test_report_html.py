@@ -328,3 +328,19 @@ def test_reasons_are_told_in_the_readers_language_with_the_checkers_own_words_fo
     hint = item.css_first("ul.lacking .hint")
     assert hint.text(deep=False).strip() == "Не найдено на проверенных страницах"
     assert "not found on 15 pages" in hint.css_first("details code").text()
+
+
+def test_the_crawlers_summary_is_told_in_the_readers_language() -> None:
+    from siteaudit.report.views import crawl_summary
+
+    detail = (
+        "21 pages, 1 documents, 2 failed; stopped at site_timeout (600 s); "
+        "a possible crawler trap (/calendar?month=N), bounded by max_pages and max_depth"
+    )
+    assert crawl_summary(detail, "ru") == (
+        "21 страница, 1 документ, 2 с ошибкой; остановлено по лимиту времени на сайт (600 с); "
+        "возможная ловушка для обходчика (/calendar?month=N), ограничена лимитами страниц и глубины"
+    )
+    assert crawl_summary("1 pages, 0 documents, 0 failed", "en") == "1 page, 0 documents, 0 failed"
+    assert crawl_summary("5 pages, 2 documents, 0 failed", "kk") == "5 бет, 2 құжат, 0 қатемен"
+    assert crawl_summary("something else", "ru") == "something else"  # not the crawler's

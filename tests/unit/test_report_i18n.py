@@ -42,6 +42,7 @@ def _code_ids() -> set[str | tuple[str, str]]:
     ids: set[str | tuple[str, str]] = set(re.findall(r'_\(lang, "([^"]+)"\)', views))
     ids |= set(i18n.STATUS_LABELS.values()) | set(i18n.OUTCOME_LABELS.values())
     ids |= set(i18n.ORG_TYPE_LABELS.values())
+    ids |= set(re.findall(r'count\(\s*"([^"]+)",\s*"([^"]+)"', views))  # ngettext pairs
     ids |= {hint for hint in STATUS_HINTS.values() if hint}
     return ids
 

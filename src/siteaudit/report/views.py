@@ -6,6 +6,7 @@ lay the values out.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -70,9 +71,51 @@ def status_view(status: SiteStatus, lang: str, detail: str = "") -> Status:
         status.value,
         i18n.status_label(status, lang),
         i18n.status_hint(status, lang),
-        detail,
+        crawl_summary(detail, lang) if status is SiteStatus.OK else detail,
         status.reachable,
     )
+
+
+#: The crawler's summary of a reachable site (crawl.py, _Crawl.summary).
+_SUMMARY = re.compile(
+    r"(?P<pages>\d+) pages, (?P<docs>\d+) documents, (?P<failed>\d+) failed"
+    r"(?:; stopped at site_timeout \((?P<timeout>[\d.]+) s\))?"
+    r"(?:; a possible crawler trap \((?P<trap>.*)\), bounded by max_pages and max_depth)?"
+)
+
+
+def crawl_summary(detail: str, lang: str) -> str:
+    """The crawler's summary of a reachable site in the reader's language ("18 страниц,
+    3 документа, 0 с ошибкой"); any other text as it is."""
+    found = _SUMMARY.fullmatch(detail)
+    if found is None:
+        return detail
+    catalog = i18n.translations(lang)
+
+    def count(singular: str, plural: str, key: str) -> str:
+        n = int(found[key])
+        return catalog.ngettext(singular, plural, n) % {"num": n}
+
+    parts = [
+        ", ".join(
+            (
+                count("%(num)d page", "%(num)d pages", "pages"),
+                count("%(num)d document", "%(num)d documents", "docs"),
+                count("%(num)d failed", "%(num)d failed", "failed"),
+            )
+        )
+    ]
+    if found["timeout"]:
+        parts.append(
+            _(lang, "stopped at the site's time limit (%(seconds)s s)")
+            % {"seconds": found["timeout"]}
+        )
+    if found["trap"]:
+        parts.append(
+            _(lang, "a possible crawler trap (%(pattern)s), bounded by the page and depth limits")
+            % {"pattern": found["trap"]}
+        )
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
