@@ -157,30 +157,19 @@ def _processes_with(text: str) -> list[int]:
     return found
 
 
+def _slow_scan(registry: Path, db: Path, out: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line (and environment) of a scan in two worker processes, slowed down by
+    a second between requests so that it can be stopped midway."""
+    cmd = [sys.executable, "-m", "siteaudit", "scan", str(registry), "--db", str(db)]
+    cmd += ["--out", str(out), "--quiet", "--allow-network", "127.0.0.0/8"]
+    cmd += ["--render", "never", "--workers", "2", "--delay", "1"]
+    return cmd, {**os.environ, "PYTHONPATH": str(REPO / "src")}
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_of_the_scan_takes_its_children_with_it(registry: Path, tmp_path: Path) -> None:
     db = tmp_path / "killed.db"
-    cmd = [
-        sys.executable,
-        "-m",
-        "siteaudit",
-        "scan",
-        str(registry),
-        "--db",
-        str(db),
-        "--out",
-        str(tmp_path / "out"),
-        "--quiet",
-        "--allow-network",
-        "127.0.0.0/8",
-        "--render",
-        "never",
-        "--workers",
-        "2",
-        "--delay",
-        "1",
-    ]
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    cmd, env = _slow_scan(registry, db, tmp_path / "out")
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -271,3 +260,40 @@ def test_without_a_browser_to_find_render_auto_scans_in_processes(
     axe = [f for r in results for f in r.findings if f.item_id == "a11y.axe"]
     assert axe and all(f.outcome.value == "unknown" for f in axe)
     assert all(f.reason == session.NO_BROWSER for f in axe), axe[0].reason
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_at_the_terminal_ends_the_scan_and_its_children(
+    registry: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C reaches the whole process group: the children ignore it, the scan stops them,
+    marks the run interrupted and exits with 130."""
+    db = tmp_path / "s.db"
+    cmd, env = _slow_scan(registry, db, tmp_path / "out")
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's job is
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_processes_with(str(db))) < 3:
+            assert proc.poll() is None, "the scan ended before Ctrl-C"
+            assert time.monotonic() < deadline, "the scan's children did not start in 60 s"
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "resume" in err.decode()
+    deadline = time.monotonic() + 10
+    while _processes_with(str(db)):
+        assert time.monotonic() < deadline, "children outlived the interrupted scan"
+        time.sleep(0.05)
+    with Store(db) as store:
+        (run,) = store.runs()
+        assert run.state.value == "interrupted"
