@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from procfs import descendants, processes_with
 from siteaudit import scan
 from siteaudit.models import Event, Organization, PageFetched, SiteStarted, SiteStatus
 from siteaudit.scan import plan_scan, run_scan
@@ -119,42 +120,13 @@ def test_ctrl_c_stops_the_children_and_marks_the_run_interrupted(
         if isinstance(event, PageFetched):
             raise KeyboardInterrupt
 
-    before = _children()
+    before = descendants()
     with pytest.raises(KeyboardInterrupt):
         _scan(registry, tmp_path / "s.db", on_event)
-    assert _children() == before  # no child left running
+    assert descendants() == before  # no child left running
     with Store(tmp_path / "s.db") as store:
         (run,) = store.runs()
         assert run.state.value == "interrupted"
-
-
-def _children() -> set[int]:
-    """This process's live children (zombies are not running anything)."""
-    me, found = os.getpid(), set()
-    for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, ppid = stat.rpartition(")")[2].split()[:2]
-        if int(ppid) == me and state != "Z":
-            found.add(int(entry.name))
-    return found
-
-
-def _processes_with(text: str) -> list[int]:
-    """Processes whose command line holds ``text`` (forked children share their parent's)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if text.encode() in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 def _slow_scan(registry: Path, db: Path, out: Path) -> tuple[list[str], dict[str, str]]:
@@ -173,7 +145,7 @@ def test_kill_9_of_the_scan_takes_its_children_with_it(registry: Path, tmp_path:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while len(_processes_with(str(db))) < 3:  # the scan and its two children
+        while len(processes_with(str(db))) < 3:  # the scan and its two children
             assert proc.poll() is None, "the scan ended before it could be killed"
             assert time.monotonic() < deadline, "the scan's children did not start in 60 s"
             time.sleep(0.05)
@@ -181,7 +153,7 @@ def test_kill_9_of_the_scan_takes_its_children_with_it(registry: Path, tmp_path:
     finally:
         proc.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while _processes_with(str(db)):
+    while processes_with(str(db)):
         assert time.monotonic() < deadline, "children outlived the killed scan by 10 s"
         time.sleep(0.05)
 
@@ -279,7 +251,7 @@ def test_ctrl_c_at_the_terminal_ends_the_scan_and_its_children(
     )
     try:
         deadline = time.monotonic() + 60
-        while len(_processes_with(str(db))) < 3:
+        while len(processes_with(str(db))) < 3:
             assert proc.poll() is None, "the scan ended before Ctrl-C"
             assert time.monotonic() < deadline, "the scan's children did not start in 60 s"
             time.sleep(0.05)
@@ -291,7 +263,7 @@ def test_ctrl_c_at_the_terminal_ends_the_scan_and_its_children(
     assert proc.returncode == 130, err
     assert "resume" in err.decode()
     deadline = time.monotonic() + 10
-    while _processes_with(str(db)):
+    while processes_with(str(db)):
         assert time.monotonic() < deadline, "children outlived the interrupted scan"
         time.sleep(0.05)
     with Store(db) as store:

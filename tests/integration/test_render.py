@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from procfs import descendants
 from siteaudit.crawl import crawl_site
 from siteaudit.fetch import Fetcher
 from siteaudit.fetch.guard import NetworkPolicy
@@ -47,28 +48,6 @@ def browser_path() -> str:
 @pytest.fixture
 def sites(serve):  # type: ignore[no-untyped-def]
     return serve({p.name: p for p in sorted(SITES.iterdir()) if p.is_dir()})
-
-
-def _descendants() -> set[int]:
-    """Process ids of every live descendant of this test process (from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if fields and fields[0] != "Z":
-            parents[int(entry.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {os.getpid()}
-    while frontier:
-        children = {pid for pid, ppid in parents.items() if ppid in frontier} - found
-        found |= children
-        frontier = children
-    return found
 
 
 def test_js_only_site_items_are_found_only_with_rendering(
@@ -159,14 +138,14 @@ def test_axe_counts_the_known_violations(browser_path: str, sites) -> None:  # t
 
 
 def test_the_browser_is_restarted_after_a_crash_and_nothing_leaks(browser_path: str, sites) -> None:  # type: ignore[no-untyped-def]
-    before = _descendants()
+    before = descendants()
     url = sites["js-only"].url + "contacts/"
     page = Page(url=url, final_url=url, status_code=200, fetched_at=datetime.now(UTC), depth=0)
 
     async def go() -> tuple[Page, Page, int]:
         async with Renderer(browser_path, policy=LOOPBACK, page_timeout=10) as renderer:
             await renderer.render(page)
-            for pid in _descendants() - before:  # the driver and the browser: kill the browser
+            for pid in descendants() - before:  # the driver and the browser: kill the browser
                 try:
                     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
                 except OSError:
@@ -184,5 +163,5 @@ def test_the_browser_is_restarted_after_a_crash_and_nothing_leaks(browser_path: 
     assert crashed.rendered or "rendering failed" in crashed.error_detail
     assert again.rendered and "Телефон" in (again.html or "")
     assert restarts == 1
-    leaked = _descendants() - before
+    leaked = descendants() - before
     assert not leaked, f"processes left after close: {sorted(leaked)}"
