@@ -29,6 +29,9 @@ IMG_ALT_ITEM = "a11y.img_alt"
 LOW_VISION_ITEM = "a11y.low_vision"
 HOME = "home"
 MAX_EVIDENCE = 12
+#: How the reason of every item the browser decides begins when no browser checked it (the
+#: reports tell their readers so in their own language).
+NEEDS_BROWSER = "needs a browser"
 
 
 class RenderMode(StrEnum):
@@ -209,7 +212,7 @@ def apply_browser(
     audit: BrowserAudit | None,
     *,
     key_urls: Sequence[str] = (),
-    why_not: str = "needs a browser: none was used (--render never, or no Chromium found)",
+    why_not: str = f"{NEEDS_BROWSER}: none was used (--render never, or no Chromium found)",
 ) -> Evaluation:
     """The evaluation with the browser-decided items replaced (pure).
 

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -73,6 +74,13 @@ def _playwright_download() -> str | None:
     return path if path and Path(path).is_file() else None
 
 
+@cache
+def _warn_missing(env: str) -> None:
+    """Once per value, in a scan's processes too: a scan looks for its browser before it
+    forks its workers, and each worker looks again."""
+    log.warning("%s=%s does not exist; looking for another browser", ENV_BROWSER, env)
+
+
 def find_browser(explicit: str | None = None) -> str | None:
     """The path of a Chromium to use, or None when there is none on this machine.
 
@@ -89,7 +97,7 @@ def find_browser(explicit: str | None = None) -> str | None:
         found = shutil.which(env) or (env if Path(env).is_file() else None)
         if found is not None:
             return found
-        log.warning("%s=%s does not exist; looking for another browser", ENV_BROWSER, env)
+        _warn_missing(env)
     own = _playwright_download()
     if own is not None:
         return own

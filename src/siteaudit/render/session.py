@@ -18,16 +18,16 @@ from pathlib import Path
 from ..fetch.guard import NetworkPolicy
 from ..models import Page
 from ..settings import Settings
-from .audit import BrowserAudit, RenderMode, audit_site
+from .audit import NEEDS_BROWSER, BrowserAudit, RenderMode, audit_site
 from .browser import BrowserError, Renderer, find_browser
 
 log = logging.getLogger(__name__)
 
 NO_BROWSER = (
-    "needs a browser: none found (install Debian's chromium, or pass --browser-path / "
+    f"{NEEDS_BROWSER}: none found (install Debian's chromium, or pass --browser-path / "
     "set SITEAUDIT_BROWSER)"
 )
-RENDER_NEVER = "needs a browser: not checked with --render never"
+RENDER_NEVER = f"{NEEDS_BROWSER}: not checked with --render never"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ class BrowserSession:
             try:
                 executable = find_browser(settings.browser_path)
             except FileNotFoundError:
-                why_not = f"needs a browser: --browser-path {settings.browser_path} does not exist"
+                why_not = f"{NEEDS_BROWSER}: --browser-path {settings.browser_path} does not exist"
             if executable is None and not why_not:
                 why_not = NO_BROWSER
         session = cls(settings, executable, why_not)
@@ -94,7 +94,7 @@ class BrowserSession:
                     await renderer.start()
                 except BrowserError as exc:
                     log.warning("%s; continuing without a browser", exc)
-                    self.why_not = f"needs a browser: {exc}"
+                    self.why_not = f"{NEEDS_BROWSER}: {exc}"
                     return None
                 self._renderer = renderer
             return self._renderer

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from ..checklist import Checklist, Item
 from ..history import History, OrgChange
 from ..models import Finding, Outcome, SiteResult, SiteStatus
+from ..render.audit import NEEDS_BROWSER
 from . import i18n, svg
 from .common import org_filename, shown_scores
 
@@ -245,7 +246,7 @@ def _evidence_pages(finding: Finding) -> int:
 
 
 def _needs_browser(finding: Finding) -> bool:
-    return finding.outcome is Outcome.UNKNOWN and finding.reason.startswith("needs a browser")
+    return finding.outcome is Outcome.UNKNOWN and finding.reason.startswith(NEEDS_BROWSER)
 
 
 def _item_view(finding: Finding, item: Item | None, lang: str, items_dir: str) -> ItemView:
@@ -427,7 +428,6 @@ class LackingOrg:
     outcome: str
     outcome_label: str
     needs_browser: bool = False
-    pages: int = 0
 
 
 @dataclass(frozen=True, slots=True)
